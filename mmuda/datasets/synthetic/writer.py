@@ -1,0 +1,110 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""Writes an embedded synthetic domain to disk in a real dataset's layout.
+
+Layout of one domain (what :class:`SyntheticSegDataset` reads with mmseg's loading pipeline)::
+
+    <data_root>/<domain>-<hash>/
+        images/{train,val}/<domain>_<index>.png   RGB images
+        labels/{train,val}/<domain>_<index>.png   uint8 train ids, 255 = ignore
+        meta.json                                 generation parameters and class statistics
+
+``<hash>`` is a digest of every generation parameter, so editing a style in a config makes a
+new folder instead of silently reusing stale data. Generation writes into a temporary folder
+that is renamed into place at the end (a crash leaves no half-written domain) under a file lock
+(``<data_root>/.generate.lock``: concurrent ranks of a distributed run generate once).
+"""
+import fcntl
+import hashlib
+import json
+import os
+import os.path as osp
+import shutil
+import tempfile
+import time
+import zlib
+from typing import Dict, Tuple
+
+import cv2
+import numpy as np
+
+from .scene import CLASSES, generate_scene, merge_style
+
+GENERATOR_VERSION = 1
+SPLITS = ('train', 'val')
+
+
+def domain_params(domain: str, style: Dict, num_images: Dict[str, int],
+                  img_size: Tuple[int, int], seed: int) -> Dict:
+    """All parameters that determine a domain's files, normalised (JSON types)."""
+    for split in SPLITS:
+        if int(num_images.get(split, 0)) < 1:
+            raise ValueError(
+                f'num_images must give a positive count for each of {SPLITS}; got '
+                f'{num_images!r}')
+    height, width = img_size
+    params = dict(version=GENERATOR_VERSION, domain=domain, style=merge_style(style),
+                  num_images={s: int(num_images[s]) for s in SPLITS},
+                  img_size=[int(height), int(width)], seed=int(seed))
+    return json.loads(json.dumps(params))  # tuples -> lists, so the hash is stable
+
+
+def domain_dir(data_root: str, params: Dict) -> str:
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+    return osp.join(data_root, f'{params["domain"]}-{digest}')
+
+
+def _write_split(out_dir: str, params: Dict, split: str) -> np.ndarray:
+    """Render one split; returns the pixel count of each class (and ignore, last)."""
+    img_dir, lbl_dir = osp.join(out_dir, 'images', split), osp.join(out_dir, 'labels', split)
+    os.makedirs(img_dir)
+    os.makedirs(lbl_dir)
+    height, width = params['img_size']
+    domain_key = zlib.crc32(params['domain'].encode())
+    counts = np.zeros(len(CLASSES) + 1, np.int64)
+    for index in range(params['num_images'][split]):
+        seed_seq = [params['seed'], domain_key, SPLITS.index(split), index]
+        image, label, _ = generate_scene(seed_seq, height, width, params['style'])
+        name = f'{params["domain"]}_{index:05d}.png'
+        cv2.imwrite(osp.join(img_dir, name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(osp.join(lbl_dir, name), label)
+        hist = np.bincount(label.ravel(), minlength=256)
+        counts[:len(CLASSES)] += hist[:len(CLASSES)]
+        counts[-1] += hist[255]
+    return counts
+
+
+def generate_domain(data_root: str, params: Dict) -> str:
+    """Make sure the domain described by ``params`` exists on disk; returns its folder."""
+    out_dir = domain_dir(data_root, params)
+    if osp.isfile(osp.join(out_dir, 'meta.json')):
+        return out_dir
+    os.makedirs(data_root, exist_ok=True)
+    with open(osp.join(data_root, '.generate.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if osp.isfile(osp.join(out_dir, 'meta.json')):  # made while we waited
+                return out_dir
+            start = time.time()
+            tmp = tempfile.mkdtemp(prefix=osp.basename(out_dir) + '.tmp-', dir=data_root)
+            try:
+                stats = {}
+                for split in SPLITS:
+                    counts = _write_split(tmp, params, split)
+                    total = counts.sum()
+                    stats[split] = dict(
+                        class_pixel_fraction={c: round(float(n / total), 5)
+                                              for c, n in zip(CLASSES, counts[:-1])},
+                        ignore_fraction=round(float(counts[-1] / total), 5))
+                meta = dict(params=params, classes=list(CLASSES), statistics=stats,
+                            seconds=round(time.time() - start, 2))
+                with open(osp.join(tmp, 'meta.json'), 'w') as f:
+                    json.dump(meta, f, indent=2)
+                if osp.isdir(out_dir):  # a leftover without meta.json: incomplete
+                    shutil.rmtree(out_dir)
+                os.rename(tmp, out_dir)
+            finally:
+                if osp.isdir(tmp):
+                    shutil.rmtree(tmp)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return out_dir

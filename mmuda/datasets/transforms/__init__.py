@@ -1,0 +1,4 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .loading import LoadSegAnnotations
+
+__all__ = ['LoadSegAnnotations']

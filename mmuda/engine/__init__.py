@@ -1,0 +1,1 @@
+# Copyright (c) mmuda contributors. All rights reserved.

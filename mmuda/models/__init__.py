@@ -1,0 +1,4 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .wrappers import UDADistributedDataParallel
+
+__all__ = ['UDADistributedDataParallel']

@@ -1,0 +1,56 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+import os
+import os.path as osp
+import subprocess
+import sys
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+SOURCE_ONLY_CFG = osp.join(
+    ROOT, 'configs/source_only/source-only_segformer-mitb0_1.5k_synthetic-src2tgt.py')
+
+# Small domains for tests: the same styles as the configs, fewer and smaller images.
+TINY_IMAGES = dict(train=16, val=4)
+TINY_SIZE = (64, 128)
+
+
+def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True):
+    """--cfg-options that shrink the source-only config to a few-second CPU run.
+
+    With ``synthetic_train=False`` the train dataset is left as the config has it.
+    """
+    opts = []
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        opts += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
+                 f'{loader}.batch_size=2']
+        if loader == 'train_dataloader' and not synthetic_train:
+            continue
+        opts += [f'{loader}.dataset.data_root={data_root}',
+                 f'{loader}.dataset.num_images.train={TINY_IMAGES["train"]}',
+                 f'{loader}.dataset.num_images.val={TINY_IMAGES["val"]}',
+                 f'{loader}.dataset.img_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']
+    if synthetic_train:
+        # train pipeline: resize and crop around the tiny image size
+        opts += ['train_dataloader.dataset.pipeline.2.scale=(128,64)',
+                 f'train_dataloader.dataset.pipeline.3.crop_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']
+    opts += [
+        f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
+        f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=1',
+        'param_scheduler.0.end=1', f'param_scheduler.1.begin=1', f'param_scheduler.1.end={iters}',
+    ]
+    return opts + list(extra)
+
+
+def run_tool(args, cwd=ROOT, timeout=600, env=None):
+    """Run a command with the test interpreter; returns the CompletedProcess."""
+    full_env = dict(os.environ)
+    full_env['PYTHONPATH'] = ROOT + os.pathsep + full_env.get('PYTHONPATH', '')
+    if env:
+        full_env.update(env)
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=full_env)
+
+
+def train_cmd(work_dir, data_root, iters, extra=(), config=SOURCE_ONLY_CFG,
+              synthetic_train=True, tool='tools/train.py'):
+    return [sys.executable, osp.join(ROOT, tool), config, '--work-dir', work_dir,
+            '--cfg-options', *tiny_cfg_options(data_root, iters, extra, synthetic_train)]
