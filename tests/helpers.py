@@ -6,7 +6,7 @@ import sys
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SOURCE_ONLY_CFG = osp.join(
-    ROOT, 'configs/source_only/source-only_segformer-mitb0_1.5k_synthetic-src2tgt.py')
+    ROOT, 'configs/source_only/source-only_segformer-mitb0_1k_synthetic-src2tgt.py')
 
 # Small domains for tests: the same styles as the configs, fewer and smaller images.
 TINY_IMAGES = dict(train=16, val=4)
@@ -32,10 +32,12 @@ def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True)
         # train pipeline: resize and crop around the tiny image size
         opts += ['train_dataloader.dataset.pipeline.2.scale=(128,64)',
                  f'train_dataloader.dataset.pipeline.3.crop_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']
+    warmup = max(2, iters // 5)
     opts += [
         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
         f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=1',
-        'param_scheduler.0.end=1', f'param_scheduler.1.begin=1', f'param_scheduler.1.end={iters}',
+        f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
+        f'param_scheduler.1.end={iters}',
     ]
     return opts + list(extra)
 

@@ -5,7 +5,8 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 # DDP that also runs on CPU-only machines (gloo); see mmuda/models/wrappers.py
-model_wrapper_cfg = dict(type='UDADistributedDataParallel')
+# (the Runner looks wrappers up in mmengine's root registry, hence the explicit scope)
+model_wrapper_cfg = dict(type='mmuda.UDADistributedDataParallel')
 vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='mmseg.SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')

@@ -26,8 +26,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 #: (method name, config) in the order of the table. Later methods append here.
 METHODS = {
-    'source_only': 'configs/source_only/source-only_segformer-mitb0_1.5k_synthetic-src2tgt.py',
-    'oracle': 'configs/oracle/oracle_segformer-mitb0_1.5k_synthetic-tgt.py',
+    'source_only': 'configs/source_only/source-only_segformer-mitb0_1k_synthetic-src2tgt.py',
+    'oracle': 'configs/oracle/oracle_segformer-mitb0_1k_synthetic-tgt.py',
 }
 
 

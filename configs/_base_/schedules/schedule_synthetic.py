@@ -5,7 +5,7 @@ optim_wrapper = dict(
     optimizer=optimizer,
     paramwise_cfg=dict(custom_keys=dict(
         pos_block=dict(decay_mult=0.0), norm=dict(decay_mult=0.0))))
-max_iters = 1500
+max_iters = 1000
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=100),
     dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=100, end=max_iters),
