@@ -11,7 +11,8 @@ cd "$(dirname "$0")/../.."
 VENV=${VENV:-.venv}
 PYTHON=${PYTHON:-python3}
 STAMP="$VENV/.mmuda-install-stamp"
-HASH=$(cat requirements/*.txt requirements.txt setup.py setup.cfg tools/misc/install_env.sh \
+HASH=$(cat requirements/*.txt requirements.txt setup.py setup.cfg model-index.yml \
+       tools/misc/install_env.sh \
        | sha256sum | cut -d' ' -f1)
 
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$HASH" ] && [ -x "$VENV/bin/python" ]; then

@@ -23,7 +23,7 @@ target_style = dict(
         road=(88, 90, 98), sidewalk=(150, 146, 140), building=(128, 120, 112),
         vegetation=(78, 104, 52), sky=(175, 192, 212), car=(90, 96, 120),
         person=(110, 70, 90), sign=(205, 175, 60)),
-    color_jitter=28.0,
+    color_jitter=16.0,
     texture_amp=dict(road=0.15, sidewalk=0.2, building=0.25, vegetation=0.4, sky=0.05,
                      car=0.1, person=0.1, sign=0.1),
     texture_size=6.0,
@@ -33,7 +33,7 @@ target_style = dict(
     num_persons=(1, 4), person_scale=0.9,
     num_signs=(0, 2), vegetation_prob=0.5)
 # further target styles of the weather/night benchmarks: the target scenes, foggy / at night
-target_fog_style = dict(target_style, fog=1.6, fog_color=(190, 192, 195))
+target_fog_style = dict(target_style, fog=0.08, fog_color=(190, 192, 195))
 target_night_style = dict(
     target_style, brightness=0.45, gamma=1.35, tint=(0.85, 0.9, 1.15), lights=3, noise=9.0)
 

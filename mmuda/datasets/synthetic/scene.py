@@ -28,6 +28,7 @@ CLASSES = ('road', 'sidewalk', 'building', 'vegetation', 'sky', 'car', 'person',
 PALETTE = [[128, 64, 128], [244, 35, 232], [70, 70, 70], [107, 142, 35],
            [70, 130, 180], [0, 0, 142], [220, 20, 60], [220, 220, 0]]
 IGNORE_INDEX = 255
+FOG_MAX_DEPTH = 20.0
 ROAD, SIDEWALK, BUILDING, VEGETATION, SKY, CAR, PERSON, SIGN = range(8)
 
 #: Every key a style may set, with its neutral default. A style given in a config is merged
@@ -61,7 +62,8 @@ DEFAULT_STYLE: Dict = dict(
     gamma=1.0,             # I = 255 * (I / 255) ** gamma
     tint=(1.0, 1.0, 1.0),  # per-channel RGB gain
     lights=0,              # number of glowing light sources (night scenes)
-    fog=0.0,               # fog density beta; transmission t = exp(-beta * depth)
+    fog=0.0,               # fog density beta; transmission t = exp(-beta * depth), depth 1 at
+    #                        the bottom row, up to FOG_MAX_DEPTH at the horizon and in the sky
     fog_color=(200, 200, 200),
     blur=0.0,              # Gaussian blur sigma in pixels
     noise=0.0,             # std of additive Gaussian pixel noise (0-255 scale)
@@ -372,11 +374,11 @@ def render(rng: np.random.Generator, layout: Dict,
         glow = np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * radius ** 2))
         image += (glow * 200.0)[..., None] * np.array([1.0, 0.9, 0.6], np.float32)
     if style['fog'] > 0:
-        # ground-plane depth below the horizon, far away above it
+        # distance along the ground plane, in units of the distance of the bottom row:
+        # 1 at the bottom, growing towards the horizon, capped at FOG_MAX_DEPTH (also the sky)
         rows = np.arange(h, dtype=np.float32)
-        depth = np.where(rows > horizon + 1, (h - horizon) / np.maximum(rows - horizon, 1),
-                         (h - horizon))
-        depth = np.minimum(depth, h - horizon) * (100.0 / h)
+        depth = (h - horizon) / np.maximum(rows - horizon, 1e-3)
+        depth = np.where(rows > horizon, np.minimum(depth, FOG_MAX_DEPTH), FOG_MAX_DEPTH)
         trans = np.exp(-style['fog'] * depth)[:, None, None]
         image = image * trans + np.asarray(style['fog_color'], np.float32) * (1 - trans)
     if style['blur'] > 0:
