@@ -32,7 +32,7 @@ def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True)
         # train pipeline: resize and crop around the tiny image size
         opts += ['train_dataloader.dataset.pipeline.2.scale=(128,64)',
                  f'train_dataloader.dataset.pipeline.3.crop_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']
-    warmup = max(2, iters // 5)
+    warmup = max(1, iters // 5)
     opts += [
         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
         f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=1',

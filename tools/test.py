@@ -20,7 +20,7 @@ def parse_args():
                         '(segmentation: label PNGs)')
     parser.add_argument('--show', action='store_true', help='show prediction results')
     parser.add_argument('--show-dir', help='directory where painted images will be saved; '
-                        'relative paths are inside the work dir\'s timestamp folder')
+                        'a relative path is taken inside the work dir')
     parser.add_argument('--wait-time', type=float, default=2, help='the interval of show (s)')
     parser.add_argument(
         '--cfg-options',
@@ -49,12 +49,13 @@ def trigger_visualization_hook(cfg, args):
             'refer to configs/_base_/schedules/schedule_synthetic.py')
     visualization_hook = default_hooks['visualization']
     visualization_hook['draw'] = True
+    visualization_hook['interval'] = 1  # paint every test image, not one in 50
     if args.show:
         visualization_hook['show'] = True
         visualization_hook['wait_time'] = args.wait_time
     if args.show_dir:
-        visualizer = cfg.visualizer
-        visualizer['save_dir'] = args.show_dir
+        # a relative --show-dir lives in the work dir
+        cfg.visualizer['save_dir'] = osp.join(cfg.work_dir, args.show_dir)
     return cfg
 
 

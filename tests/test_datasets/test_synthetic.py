@@ -33,11 +33,15 @@ def test_style_changes_appearance_not_layout():
     source, fog = merge_style(BASE.source_style), merge_style(BASE.target_fog_style)
     target = merge_style(BASE.target_style)
     # same layout parameters for target and its foggy version: identical labels, other pixels
-    t_img, t_lbl, _ = generate_scene([5], 64, 128, target)
+    t_img, t_lbl, layout = generate_scene([5], 64, 128, target)
     f_img, f_lbl, _ = generate_scene([5], 64, 128, fog)
     assert np.array_equal(t_lbl, f_lbl)
-    # fog lowers contrast: the image's standard deviation falls
-    assert f_img.std() < 0.8 * t_img.std()
+    # fog lowers contrast, and more so far away: the change is larger at the horizon than in
+    # the bottom rows (close to the camera)
+    assert f_img.std() < 0.9 * t_img.std()
+    change = np.abs(f_img.astype(float) - t_img).mean(axis=(1, 2))
+    horizon = int(layout['horizon'])
+    assert change[horizon - 2:horizon + 3].mean() > 3 * change[-5:].mean()
     # the source palette differs from the target's on the road
     s_img, s_lbl, _ = generate_scene([5], 64, 128, source)
     road_s = s_img[s_lbl == 0].mean(0)

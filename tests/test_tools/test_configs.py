@@ -41,10 +41,3 @@ def test_mim_sees_configs_and_tools():
     assert osp.isfile(osp.join(mim_dir, 'tools', 'train.py'))
     assert osp.isfile(osp.join(mim_dir, 'configs', osp.relpath(CONFIGS[0],
                                                                 osp.join(ROOT, 'configs'))))
-
-
-def test_mim_train_resolves_the_package():
-    # mim locates a package's .mim folder through its installed distribution
-    from mim.utils import get_installed_path
-    path = get_installed_path('mmuda')
-    assert osp.isfile(osp.join(path, '.mim', 'tools', 'train.py'))

@@ -91,3 +91,26 @@ def test_two_process_training(tmp_path, tiny_data_root):
     # the result was written once: one checkpoint, one timestamp folder
     assert glob.glob(osp.join(work_dir, '*.pth')) == [osp.join(work_dir, 'iter_4.pth')]
     assert len(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))) == 1
+
+
+@pytest.mark.slow
+def test_mim_train_then_test_with_show_dir(tmp_path, tiny_data_root):
+    """The plugin path: `mim train mmuda <config name>`, then tools/test.py --show-dir."""
+    work_dir = str(tmp_path / 'mim')
+    cmd = train_cmd(work_dir, tiny_data_root, 2)
+    mim = osp.join(osp.dirname(sys.executable), 'mim')
+    # mim finds the config by its file name inside mmuda/.mim/configs
+    cmd = [mim, 'train', 'mmuda', osp.basename(cmd[2])] + cmd[3:]
+    proc = run_tool(cmd, cwd=str(tmp_path))
+    assert proc.returncode == 0 and osp.isfile(osp.join(work_dir, 'iter_2.pth')), \
+        (proc.stdout + proc.stderr)[-3000:]
+
+    show_dir = 'painted'
+    test = train_cmd(work_dir, tiny_data_root, 2, tool='tools/test.py')
+    test = test[:3] + [osp.join(work_dir, 'iter_2.pth'), '--show-dir', show_dir] + test[3:]
+    proc = run_tool(test)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'mIoU' in proc.stdout
+    painted = glob.glob(osp.join(work_dir, show_dir, '**', '*.png'), recursive=True)
+    # one painted prediction per target val image
+    assert len(painted) == 4, painted

@@ -35,13 +35,14 @@ if ! "$VENV/bin/python" -c "import mmcv, mmcv.ops, sys; sys.exit(mmcv.__version_
     MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
         "${PIP[@]}" --no-build-isolation "mmcv==2.1.0"
 fi
-# torch needs setuptools >= 77 at run time; openmim (mim train/test) still imports
-# pkg_resources, which setuptools 81 removed
-"${PIP[@]}" "setuptools>=77,<81"
+# torch needs setuptools >= 77.0.3 at run time; setuptools 80 turned `setup.py develop` into a
+# PEP 660 editable install, which `mim train/test mmuda` cannot locate (mim looks for the
+# package folder at the distribution's location), so stay below 80.
+"${PIP[@]}" "setuptools>=77.0.3,<80"
 echo "[install_env] mmdet, mmsegmentation, test tools"
 "${PIP[@]}" -r requirements/mminstall.txt -r requirements/tests.txt
-echo "[install_env] mmuda (editable)"
-"${PIP[@]}" --no-build-isolation --no-deps -e .
+echo "[install_env] mmuda (editable, setup.py develop: links configs/ and tools/ into mmuda/.mim)"
+"${PIP[@]}" --no-build-isolation --no-use-pep517 --no-deps -e .
 "$VENV/bin/python" -c "import mmcv.ops, mmdet, mmseg, mmuda; print('[install_env] ok: mmcv', mmcv.__version__, 'mmdet', mmdet.__version__, 'mmseg', mmseg.__version__)"
 echo "$HASH" > "$STAMP"
 echo "[install_env] done in $(( $(date +%s) - start )) s"
