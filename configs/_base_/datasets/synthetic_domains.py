@@ -46,6 +46,15 @@ train_pipeline = [
     dict(type='mmseg.RandomFlip', prob=0.5),
     dict(type='mmseg.PackSegInputs'),
 ]
+# the target stream of UDA training loads no labels: they cannot leak into adaptation
+unlabelled_train_pipeline = [
+    dict(type='mmseg.LoadImageFromFile'),
+    dict(type='mmseg.RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5),
+         keep_ratio=True),
+    dict(type='mmseg.RandomCrop', crop_size=img_size),
+    dict(type='mmseg.RandomFlip', prob=0.5),
+    dict(type='mmseg.PackSegInputs'),
+]
 test_pipeline = [
     dict(type='mmseg.LoadImageFromFile'),
     dict(type='LoadSegAnnotations'),
@@ -61,6 +70,7 @@ def _domain(domain, style, split, pipeline):
 source_train = _domain('source', source_style, 'train', train_pipeline)
 source_val = _domain('source', source_style, 'val', test_pipeline)
 target_train = _domain('target', target_style, 'train', train_pipeline)
+target_train_unlabelled = _domain('target', target_style, 'train', unlabelled_train_pipeline)
 target_val = _domain('target', target_style, 'val', test_pipeline)
 target_fog_val = _domain('target_fog', target_fog_style, 'val', test_pipeline)
 target_night_val = _domain('target_night', target_night_style, 'val', test_pipeline)

@@ -7,6 +7,8 @@ Layout of one domain (what :class:`SyntheticSegDataset` reads with mmseg's loadi
         images/{train,val}/<domain>_<index>.png   RGB images
         labels/{train,val}/<domain>_<index>.png   uint8 train ids, 255 = ignore
         meta.json                                 generation parameters and class statistics
+        class_stats.json                          per-image class pixel counts (Rare Class
+                                                  Sampling; see mmuda/datasets/class_stats.py)
 
 ``<hash>`` is a digest of every generation parameter, so editing a style in a config makes a
 new folder instead of silently reusing stale data. Generation writes into a temporary folder
@@ -27,9 +29,10 @@ from typing import Dict, Tuple
 import cv2
 import numpy as np
 
+from ..class_stats import STATS_FILE, class_counts
 from .scene import CLASSES, generate_scene, merge_style
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SPLITS = ('train', 'val')
 
 
@@ -53,8 +56,9 @@ def domain_dir(data_root: str, params: Dict) -> str:
     return osp.join(data_root, f'{params["domain"]}-{digest}')
 
 
-def _write_split(out_dir: str, params: Dict, split: str) -> np.ndarray:
-    """Render one split; returns the pixel count of each class (and ignore, last)."""
+def _write_split(out_dir: str, params: Dict, split: str, per_image: list) -> np.ndarray:
+    """Render one split; returns the pixel count of each class (and ignore, last) and appends
+    each image's class counts to ``per_image`` (the Rare Class Sampling statistics)."""
     img_dir, lbl_dir = osp.join(out_dir, 'images', split), osp.join(out_dir, 'labels', split)
     os.makedirs(img_dir)
     os.makedirs(lbl_dir)
@@ -70,6 +74,8 @@ def _write_split(out_dir: str, params: Dict, split: str) -> np.ndarray:
         hist = np.bincount(label.ravel(), minlength=256)
         counts[:len(CLASSES)] += hist[:len(CLASSES)]
         counts[-1] += hist[255]
+        per_image.append(dict(seg_map=osp.join('labels', split, name),
+                              counts=class_counts(label, len(CLASSES))))
     return counts
 
 
@@ -87,9 +93,9 @@ def generate_domain(data_root: str, params: Dict) -> str:
             start = time.time()
             tmp = tempfile.mkdtemp(prefix=osp.basename(out_dir) + '.tmp-', dir=data_root)
             try:
-                stats = {}
+                stats, per_image = {}, []
                 for split in SPLITS:
-                    counts = _write_split(tmp, params, split)
+                    counts = _write_split(tmp, params, split, per_image)
                     total = counts.sum()
                     stats[split] = dict(
                         class_pixel_fraction={c: round(float(n / total), 5)
@@ -97,6 +103,8 @@ def generate_domain(data_root: str, params: Dict) -> str:
                         ignore_fraction=round(float(counts[-1] / total), 5))
                 meta = dict(params=params, classes=list(CLASSES), statistics=stats,
                             seconds=round(time.time() - start, 2))
+                with open(osp.join(tmp, STATS_FILE), 'w') as f:
+                    json.dump(dict(num_classes=len(CLASSES), images=per_image), f)
                 with open(osp.join(tmp, 'meta.json'), 'w') as f:
                     json.dump(meta, f, indent=2)
                 if osp.isdir(out_dir):  # a leftover without meta.json: incomplete

@@ -1,0 +1,5 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .ema_teacher_hook import EMATeacherHook, ema_update
+from .masking_hook import MaskingHook
+
+__all__ = ['EMATeacherHook', 'ema_update', 'MaskingHook']

@@ -1,0 +1,72 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
+
+from mmuda.registry import HOOKS
+
+
+@HOOKS.register_module()
+class EMATeacherHook(Hook):
+    """Keeps a UDA model's teacher an exponential moving average of its student.
+
+    Before training iteration ``t`` (0-based): at ``t == 0`` the teacher is a copy of the
+    student; after that ``teacher = a_t * teacher + (1 - a_t) * student`` with
+    ``a_t = min(1 - 1 / (t + 1), alpha)`` (DAFormer/MIC), i.e. the teacher of iteration t
+    averages the students up to the step of iteration t - 1. Only parameters are averaged by
+    default (the reference); ``update_buffers=True`` averages floating buffers too and copies
+    integer ones.
+
+    The model must have ``student`` and ``teacher`` modules of the same structure.
+
+    Args:
+        alpha (float): the EMA momentum cap, in (0, 1). Defaults to 0.999.
+        update_buffers (bool): also average/copy buffers. Defaults to False.
+    """
+    priority = 'ABOVE_NORMAL'
+
+    def __init__(self, alpha: float = 0.999, update_buffers: bool = False):
+        if not 0 < alpha < 1:
+            raise ValueError(f'EMATeacherHook alpha must be in (0, 1), got {alpha}')
+        self.alpha = float(alpha)
+        self.update_buffers = update_buffers
+
+    @staticmethod
+    def _model(runner):
+        model = runner.model
+        return model.module if is_model_wrapper(model) else model
+
+    def before_run(self, runner) -> None:
+        model = self._model(runner)
+        for name in ('student', 'teacher'):
+            if not hasattr(model, name):
+                raise AttributeError(
+                    f'EMATeacherHook needs a model with a `{name}` module; '
+                    f'{type(model).__name__} has none')
+
+    def momentum(self, iteration: int) -> float:
+        return min(1 - 1 / (iteration + 1), self.alpha)
+
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
+        model = self._model(runner)
+        self.update(model.student, model.teacher, runner.iter)
+
+    def update(self, student, teacher, iteration: int) -> None:
+        alpha = 0.0 if iteration == 0 else self.momentum(iteration)
+        ema_update(student, teacher, alpha, self.update_buffers)
+
+
+def ema_update(student, teacher, alpha: float, update_buffers: bool = False) -> None:
+    """``teacher = alpha * teacher + (1 - alpha) * student`` in place (no autograd)."""
+    import torch
+    with torch.no_grad():
+        for t, s in zip(teacher.parameters(), student.parameters()):
+            if alpha == 0.0:
+                t.copy_(s)
+            else:
+                t.mul_(alpha).add_(s.detach(), alpha=1 - alpha)
+        if update_buffers:
+            for t, s in zip(teacher.buffers(), student.buffers()):
+                if t.is_floating_point() and alpha > 0:
+                    t.mul_(alpha).add_(s, alpha=1 - alpha)
+                else:
+                    t.copy_(s)

@@ -1,0 +1,6 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .base import UDABase
+from .dacs import DACS
+from .mic import MaskedImageConsistency
+
+__all__ = ['UDABase', 'DACS', 'MaskedImageConsistency']

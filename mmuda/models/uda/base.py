@@ -1,0 +1,170 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""The base class of every UDA method: a student, an optional EMA teacher, one optimizer step."""
+import copy
+from typing import Callable, Dict, List, Optional, Tuple, Union
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper
+from torch.nn.parallel import DistributedDataParallel
+
+from mmuda.registry import MODELS
+
+
+@MODELS.register_module()
+class UDABase(BaseModel):
+    """Wraps any mmseg/mmdet model config as the *student* of a UDA method.
+
+    - ``teacher=True`` adds an EMA copy of the student (updated by
+      :class:`mmuda.engine.EMATeacherHook`), ``imnet=True`` a frozen copy of the initial
+      student (e.g. for ImageNet feature distance). Both are registered sub-modules, so they
+      are checkpointed and restored on resume, but they take no gradient, are left out of the
+      optimizer (:class:`UDAOptimWrapperConstructor`) and out of DDP (listed in
+      ``_ddp_params_and_buffers_to_ignore``).
+    - ``train_step`` pre-processes the source and target batches (mmdet's
+      ``MultiBranchDataPreprocessor`` around the student's own pre-processor), lets the method
+      run as many forward/backward passes as it needs (:meth:`forward_train`, each pass calls
+      ``optim_wrapper.backward`` so its graph is freed), then makes ONE optimizer step through
+      the ``OptimWrapper`` (so ``--amp`` works).
+    - val/test run the student (the reference protocol) or, with
+      ``test_cfg=dict(model='teacher')``, the teacher, through the task's own predict path, so
+      upstream metrics and visualisers work unchanged.
+
+    Subclasses implement :meth:`forward_train`. This class alone trains the student on the
+    source batch only: the source-only baseline inside the UDA framework.
+
+    Args:
+        model (dict): config of the student (e.g. an ``mmseg.EncoderDecoder``).
+        teacher (bool): keep an EMA teacher. Defaults to False.
+        imnet (bool): keep a frozen copy of the initial student. Defaults to False.
+        data_preprocessor (dict, optional): the task's pre-processor (default: the student's),
+            wrapped in mmdet's ``MultiBranchDataPreprocessor`` to process each domain.
+        train_cfg (dict, optional): method hyper-parameters.
+        test_cfg (dict, optional): ``model`` = 'student' (default) or 'teacher'.
+    """
+    #: sub-modules that are never trained
+    frozen_modules: Tuple[str, ...] = ('teacher', 'imnet')
+    #: train_step takes ``grad_sync`` (see UDADistributedDataParallel)
+    supports_grad_sync = True
+
+    def __init__(self,
+                 model: dict,
+                 teacher: bool = False,
+                 imnet: bool = False,
+                 data_preprocessor: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 test_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None):
+        model = copy.deepcopy(model)
+        if data_preprocessor is None:
+            if 'data_preprocessor' not in model:
+                raise KeyError('the student config has no data_preprocessor; give one to the '
+                               'UDA model (data_preprocessor=...) or to the student')
+            data_preprocessor = model['data_preprocessor']
+        if 'MultiBranch' not in str(data_preprocessor.get('type', '')):
+            # the task's own pre-processor, applied to each domain (the Runner also passes a
+            # config's top-level data_preprocessor here)
+            data_preprocessor = dict(type='mmdet.MultiBranchDataPreprocessor',
+                                     data_preprocessor=data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        self.student = MODELS.build(model)
+        self.train_cfg = dict(train_cfg or {})
+        self.test_cfg = dict(test_cfg or {})
+        eval_model = self.test_cfg.get('model', 'student')
+        if eval_model not in ('student', 'teacher'):
+            raise ValueError(f"test_cfg.model must be 'student' or 'teacher', got {eval_model!r}")
+        if eval_model == 'teacher' and not teacher:
+            raise ValueError("test_cfg.model='teacher' needs teacher=True")
+        self.teacher = self._frozen_copy() if teacher else None
+        self.imnet = self._frozen_copy() if imnet else None
+        ignored = [f'{name}.{key}' for name in self.frozen_modules
+                   if getattr(self, name, None) is not None
+                   for key in getattr(self, name).state_dict()]
+        DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ignored)
+        #: set by MaskingHook each iteration for methods that mask
+        self.mask_source: Optional[Callable] = None
+
+    def _frozen_copy(self) -> nn.Module:
+        module = copy.deepcopy(self.student)
+        for param in module.parameters():
+            param.requires_grad_(False)
+        return module
+
+    def init_weights(self):
+        super().init_weights()
+        # frozen copies start as the initialised (e.g. ImageNet-pretrained) student
+        for name in self.frozen_modules:
+            module = getattr(self, name, None)
+            if module is not None:
+                module.load_state_dict(self.student.state_dict())
+
+    # ------------------------------------------------------------------ training
+    def trainable_modules(self) -> nn.ModuleDict:
+        """The sub-modules the optimizer sees: everything but the frozen copies."""
+        return nn.ModuleDict({name: module for name, module in self.named_children()
+                              if name not in self.frozen_modules
+                              and name != 'data_preprocessor'})
+
+    def train_step(self, data: Union[dict, tuple, list], optim_wrapper: OptimWrapper,
+                   grad_sync: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
+        """One UDA iteration: several backward passes, then one optimizer step.
+
+        Args:
+            grad_sync: averages gradients over processes before the step; given by
+                :class:`mmuda.models.UDADistributedDataParallel`.
+        """
+        with optim_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+        log_vars = self.forward_train(data['inputs'], data['data_samples'], optim_wrapper)
+        if grad_sync is not None:
+            grad_sync()
+        optim_wrapper.step()
+        optim_wrapper.zero_grad()
+        return log_vars
+
+    def backward(self, losses: Dict[str, torch.Tensor], optim_wrapper: OptimWrapper,
+                 prefix: str = '') -> Dict[str, torch.Tensor]:
+        """Sum a loss dict, backpropagate it, return its log variables (with ``prefix``)."""
+        loss, log_vars = self.parse_losses(losses)
+        optim_wrapper.backward(loss)
+        return {f'{prefix}{k}': v for k, v in log_vars.items()}
+
+    def forward_train(self, inputs: Dict[str, torch.Tensor], data_samples: Dict[str, List],
+                      optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
+        """The method's passes; each must end in :meth:`backward`. Base: source loss only."""
+        with optim_wrapper.optim_context(self):
+            losses = self.student.loss(inputs['source'], data_samples['source'])
+        return self.total_loss(self.backward(losses, optim_wrapper, prefix='src.'))
+
+    @staticmethod
+    def total_loss(log_vars: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
+        """Adds ``loss``, the sum of the passes' totals (``<prefix>loss``), for logging."""
+        totals = [v for k, v in log_vars.items() if k.endswith('.loss')]
+        log_vars['loss'] = sum(totals) if totals else torch.zeros(())
+        return log_vars
+
+    # ------------------------------------------------------------------ evaluation
+    @property
+    def eval_model(self) -> nn.Module:
+        return self.teacher if self.test_cfg.get('model', 'student') == 'teacher' \
+            else self.student
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        if mode == 'predict':
+            return self.eval_model.predict(inputs, data_samples)
+        if mode == 'tensor':
+            return self.eval_model._forward(inputs, data_samples)
+        if mode == 'loss':
+            return self.student.loss(inputs, data_samples)
+        raise RuntimeError(f'Invalid mode "{mode}"; expected loss, predict or tensor')
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        # frozen copies: the ImageNet model always in eval mode; the teacher follows the
+        # method (see subclasses), default eval
+        for name in self.frozen_modules:
+            module = getattr(self, name, None)
+            if module is not None:
+                module.eval()
+        return self

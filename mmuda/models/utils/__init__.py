@@ -1,0 +1,4 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .masking import BlockMaskGenerator
+
+__all__ = ['BlockMaskGenerator']

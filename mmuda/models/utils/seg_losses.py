@@ -1,0 +1,68 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""Segmentation losses of an mmseg ``EncoderDecoder`` with per-pixel weights.
+
+mmseg 1.x decode heads compute their loss from data samples with no per-pixel weight; UDA
+self-training needs one (the pseudo-label confidence). These helpers run the head's own
+forward and its own configured loss modules, passing ``weight``, for the decode head and any
+auxiliary heads, and return the backbone features too (for feature distance).
+"""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from mmengine.structures import PixelData
+from mmseg.models.utils import resize
+from mmseg.structures import SegDataSample
+from mmseg.utils import add_prefix
+
+
+def head_loss(head, feats, data_samples: List[SegDataSample],
+              weight: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    """``head.loss`` with an optional (B, H, W) pixel weight on every loss term."""
+    seg_logits = head.forward(feats)
+    seg_label = head._stack_batch_gt(data_samples)
+    seg_logits = resize(seg_logits, size=seg_label.shape[2:], mode='bilinear',
+                        align_corners=head.align_corners)
+    seg_label = seg_label.squeeze(1)
+    if weight is None and head.sampler is not None:
+        weight = head.sampler.sample(seg_logits, seg_label)
+    losses = {}
+    losses_decode = head.loss_decode if isinstance(head.loss_decode, torch.nn.ModuleList) \
+        else [head.loss_decode]
+    for loss_decode in losses_decode:
+        value = loss_decode(seg_logits, seg_label, weight=weight, ignore_index=head.ignore_index)
+        losses[loss_decode.loss_name] = losses.get(loss_decode.loss_name, 0) + value
+    from mmseg.models.losses import accuracy
+    losses['acc_seg'] = accuracy(seg_logits, seg_label, ignore_index=head.ignore_index)
+    return losses
+
+
+def segmentor_loss(segmentor, inputs: torch.Tensor, data_samples: List[SegDataSample],
+                   weight: Optional[torch.Tensor] = None
+                   ) -> Tuple[Dict[str, torch.Tensor], List[torch.Tensor]]:
+    """The losses of ``segmentor.loss`` (decode + auxiliary heads) with a pixel weight, and
+    the backbone features ``segmentor.extract_feat`` computed on the way."""
+    feats = segmentor.extract_feat(inputs)
+    losses = add_prefix(head_loss(segmentor.decode_head, feats, data_samples, weight),
+                        'decode')
+    if getattr(segmentor, 'with_auxiliary_head', False):
+        aux = segmentor.auxiliary_head
+        heads = aux if isinstance(aux, torch.nn.ModuleList) else [aux]
+        for i, head in enumerate(heads):
+            prefix = f'aux_{i}' if len(heads) > 1 else 'aux'
+            losses.update(add_prefix(head_loss(head, feats, data_samples, weight), prefix))
+    return losses, feats
+
+
+def with_labels(data_samples: List[SegDataSample], labels: torch.Tensor) -> List[SegDataSample]:
+    """Copies of ``data_samples`` whose ``gt_sem_seg`` is replaced by ``labels`` (B, H, W)."""
+    out = []
+    for sample, label in zip(data_samples, labels):
+        new = SegDataSample(metainfo=sample.metainfo)
+        new.gt_sem_seg = PixelData(data=label.unsqueeze(0).long())
+        out.append(new)
+    return out
+
+
+def stack_labels(data_samples: List[SegDataSample]) -> torch.Tensor:
+    """The (B, H, W) ground-truth labels of a batch."""
+    return torch.stack([s.gt_sem_seg.data[0] for s in data_samples])

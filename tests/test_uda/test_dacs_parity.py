@@ -1,0 +1,216 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""The parity hazards of DAFormer/MIC ports, pinned against hand-computed values."""
+import copy
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmuda.engine import EMATeacherHook, UDAOptimWrapperConstructor, ema_update
+from mmuda.models import DACS, BlockMaskGenerator
+from mmuda.models.utils.augmentation import strong_augment
+from mmuda.models.utils.classmix import class_mix_masks
+from mmuda.registry import MODELS
+from mmuda.utils import register_all_modules
+
+from ..helpers import ROOT
+
+H, W = 32, 64
+
+
+def _segmentor_cfg():
+    cfg = Config.fromfile(osp.join(ROOT, 'configs/_base_/models/segformer_mit-b0.py'))
+    model = copy.deepcopy(cfg.model)
+    model.data_preprocessor.size = (H, W)
+    return model
+
+
+def _dacs(**kwargs):
+    register_all_modules()
+    model = DACS(model=_segmentor_cfg(), **kwargs)
+    model.init_weights()
+    return model
+
+
+def _batch(n=2, labelled=True):
+    gen = torch.Generator().manual_seed(0)
+    inputs, samples = [], []
+    for _ in range(n):
+        inputs.append(torch.randint(0, 255, (3, H, W), generator=gen).float())
+        s = SegDataSample(metainfo=dict(img_shape=(H, W), ori_shape=(H, W), pad_shape=(H, W)))
+        if labelled:
+            s.gt_sem_seg = PixelData(data=torch.randint(0, 8, (1, H, W), generator=gen))
+        samples.append(s)
+    return inputs, samples
+
+
+def _uda_data():
+    src_in, src_s = _batch()
+    tgt_in, tgt_s = _batch(labelled=False)
+    return dict(inputs=dict(source=src_in, target=tgt_in),
+                data_samples=dict(source=src_s, target=tgt_s))
+
+
+def test_pseudo_weight_is_one_scalar_per_batch(monkeypatch):
+    model = _dacs(train_cfg=dict(pseudo_weight_ignore=dict(top=2, right=3)))
+    # teacher logits (B=2, C=8, 4x4 pixels): 3 of the 32 pixels confident (p >= 0.968)
+    logits = torch.zeros(2, 8, 4, 4)
+    logits[0, 1, 0, 0] = logits[0, 2, 1, 1] = logits[1, 3, 2, 2] = 10.0  # p = 0.9989
+    logits[1, 4, 3, 3] = 5.0  # p = 0.955 < 0.968
+    monkeypatch.setattr(model.teacher, 'extract_feat', lambda img: None)
+    monkeypatch.setattr(model.teacher.decode_head, 'forward', lambda feats: logits)
+    img = torch.zeros(2, 3, 4, 4)
+    samples = [SegDataSample(metainfo=dict(img_shape=(4, 4))) for _ in range(2)]
+    label, weight = model.pseudo_label(img, samples)
+    assert label[0, 0, 0] == 1 and label[1, 3, 3] == 4
+    expected = torch.full((2, 4, 4), 3 / 32)
+    expected[:, :2, :] = 0  # top margin
+    expected[:, :, 4 - 3:] = 0  # right margin
+    assert torch.allclose(weight, expected)
+
+
+def test_classmix_draws_from_the_batch_class_set():
+    # image 0 holds classes {0, 1}, image 1 holds {2, 3}: the candidates are {0, 1, 2, 3},
+    # 2 are drawn per image, so image 0's mask is sometimes empty (drew {2, 3})
+    labels = torch.zeros(2, 1, 4, 4, dtype=torch.long)
+    labels[0, 0, :2] = 1
+    labels[1, 0] = 2
+    labels[1, 0, :2] = 3
+    empty, covered = 0, set()
+    for seed in range(200):
+        masks = class_mix_masks(labels, torch.Generator().manual_seed(seed))
+        assert len(masks) == 2 and masks[0].shape == (1, 4, 4)
+        if not masks[0].any():
+            empty += 1
+        covered.add(round(masks[0].float().mean().item(), 2))
+    # P(image 0 draws exactly {2, 3}) = 1 / C(4, 2) = 1/6
+    assert 15 < empty < 55
+    assert covered == {0.0, 0.5, 1.0}
+    # an odd number of classes: (n + n % 2) / 2 = 2 of 3
+    labels3 = torch.tensor([[[[0, 1, 2, 2]]]])
+    mask = class_mix_masks(labels3, torch.Generator().manual_seed(0))[0]
+    assert int(mask.sum()) in (2, 3)  # two classes chosen: {0,1} (2 px) or with 2 (3 px)
+
+
+def test_color_jitter_probability_is_0_8():
+    mean, std = torch.tensor([123.7, 116.3, 103.5]), torch.tensor([58.4, 57.1, 57.4])
+    img = torch.randn(1, 3, 8, 8)
+    gen = torch.Generator().manual_seed(0)
+    changed = sum(not torch.equal(strong_augment(img, mean, std, blur=False, generator=gen),
+                                  img) for _ in range(1000))
+    assert 0.76 < changed / 1000 < 0.84
+
+
+def test_ema_momentum_and_parameters_only():
+    hook = EMATeacherHook(alpha=0.999)
+    assert hook.momentum(1) == pytest.approx(0.5)
+    assert hook.momentum(9) == pytest.approx(0.9)
+    assert hook.momentum(5000) == pytest.approx(0.999)
+    student = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2))
+    teacher = copy.deepcopy(student)
+    with torch.no_grad():
+        for p in student.parameters():
+            p.fill_(1.0)
+        for p in teacher.parameters():
+            p.fill_(3.0)
+        student[1].running_mean.fill_(5.0)
+    ema_update(student, teacher, alpha=0.75)
+    for p in teacher.parameters():
+        assert torch.allclose(p, torch.full_like(p, 0.75 * 3 + 0.25 * 1))
+    assert torch.equal(teacher[1].running_mean, torch.zeros(2))  # buffers untouched
+    ema_update(student, teacher, alpha=0.75, update_buffers=True)
+    assert torch.allclose(teacher[1].running_mean, torch.full((2,), 1.25))
+    with pytest.raises(ValueError, match=r'alpha must be in \(0, 1\)'):
+        EMATeacherHook(alpha=1.0)
+
+
+class _CountingOptimWrapper(OptimWrapper):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.backwards = self.steps = 0
+
+    def backward(self, loss, **kwargs):
+        self.backwards += 1
+        super().backward(loss, **kwargs)
+
+    def step(self, **kwargs):
+        self.steps += 1
+        super().step(**kwargs)
+
+
+def _optim_wrapper(model):
+    constructor = UDAOptimWrapperConstructor(
+        dict(type=_CountingOptimWrapper, optimizer=dict(type='SGD', lr=0.01)))
+    return constructor(model)
+
+
+def test_one_optimizer_step_after_several_backward_passes():
+    model = _dacs(mic=dict(mask_mode='separatetrgaug'))
+    model.train()
+    gen = BlockMaskGenerator(0.5, 8)
+    model.mask_source = lambda b, h, w, device: gen(b, h, w, device)
+    wrapper = _optim_wrapper(model)
+    teacher_before = copy.deepcopy(model.teacher.state_dict())
+    student_before = copy.deepcopy(model.student.state_dict())
+    log_vars = model.train_step(_uda_data(), wrapper)
+    assert wrapper.backwards == 3 and wrapper.steps == 1  # source, mix, masked; one step
+    assert {'src.loss', 'mix.loss', 'masked.loss', 'pseudo_weight'} <= set(log_vars)
+    # the student moved, the teacher did not (it is only changed by the EMA hook)
+    assert any(not torch.equal(v, model.student.state_dict()[k])
+               for k, v in student_before.items() if v.is_floating_point())
+    for k, v in teacher_before.items():
+        if 'running' not in k and 'num_batches' not in k:  # teacher BN runs in train mode
+            assert torch.equal(v, model.teacher.state_dict()[k]), k
+    # ... and holds no gradient
+    assert all(p.grad is None for p in model.teacher.parameters())
+
+
+def test_teacher_is_not_in_optimizer_nor_ddp():
+    model = _dacs(train_cfg=dict(imnet_feature_dist=dict(classes=[5, 6, 7])))
+    wrapper = _optim_wrapper(model)
+    in_optim = {id(p) for g in wrapper.optimizer.param_groups for p in g['params']}
+    assert all(id(p) not in in_optim for p in model.teacher.parameters())
+    assert all(id(p) not in in_optim for p in model.imnet.parameters())
+    assert all(id(p) in in_optim for p in model.student.parameters())
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    ignored = set(model._ddp_params_and_buffers_to_ignore)
+    assert {f'teacher.{k}' for k in model.teacher.state_dict()} <= ignored
+    assert {f'imnet.{k}' for k in model.imnet.state_dict()} <= ignored
+    assert not any(k.startswith('student.') for k in ignored)
+
+
+def test_masks_are_nearest_upsampled_blocks_in_normalised_space():
+    gen = BlockMaskGenerator(mask_ratio=0.5, block_size=4)
+    mask = gen(3, 16, 32, generator=torch.Generator().manual_seed(1))
+    assert mask.shape == (3, 1, 16, 32)
+    assert set(mask.unique().tolist()) <= {0.0, 1.0}
+    blocks = mask.view(3, 1, 4, 4, 8, 4)
+    assert torch.equal(blocks.amax(dim=(3, 5)), blocks.amin(dim=(3, 5)))  # constant per block
+    assert 0.35 < mask.mean() < 0.65
+    img = torch.randn(3, 3, 16, 32)
+    masked = gen.mask_image(img, torch.Generator().manual_seed(1))
+    assert torch.equal(masked, img * mask)  # masked pixels are 0 = the mean colour
+    with pytest.raises(ValueError, match=r'mask_ratio must be in \[0, 1\)'):
+        BlockMaskGenerator(mask_ratio=1.0)
+
+
+def test_student_is_evaluated_by_default():
+    model = _dacs()
+    with torch.no_grad():
+        for p in model.teacher.parameters():
+            p.add_(torch.randn_like(p))
+    model.eval()
+    inputs, samples = _batch(n=1)
+    data = model.data_preprocessor(dict(inputs=inputs, data_samples=samples), False)
+    out = model(data['inputs'], data['data_samples'], mode='predict')[0].seg_logits.data
+    student = model.student.predict(data['inputs'], data['data_samples'])[0].seg_logits.data
+    teacher = model.teacher.predict(data['inputs'], data['data_samples'])[0].seg_logits.data
+    assert torch.equal(out, student) and not torch.equal(out, teacher)
+    register_all_modules()
+    teacher_eval = MODELS.build(dict(type='DACS', model=_segmentor_cfg(),
+                                     test_cfg=dict(model='teacher')))
+    assert teacher_eval.eval_model is teacher_eval.teacher
