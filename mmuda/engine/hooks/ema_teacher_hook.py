@@ -56,17 +56,21 @@ class EMATeacherHook(Hook):
 
 
 def ema_update(student, teacher, alpha: float, update_buffers: bool = False) -> None:
-    """``teacher = alpha * teacher + (1 - alpha) * student`` in place (no autograd)."""
+    """``teacher = alpha * teacher + (1 - alpha) * student`` in place (no autograd), with
+    one multi-tensor operation per step rather than one per parameter."""
     import torch
     with torch.no_grad():
-        for t, s in zip(teacher.parameters(), student.parameters()):
-            if alpha == 0.0:
-                t.copy_(s)
-            else:
-                t.mul_(alpha).add_(s.detach(), alpha=1 - alpha)
+        t_params = [p.data for p in teacher.parameters()]
+        s_params = [p.data for p in student.parameters()]
+        if len(t_params) != len(s_params):
+            raise ValueError('student and teacher have different parameter lists')
+        if alpha == 0.0:
+            torch._foreach_copy_(t_params, s_params)
+        else:
+            torch._foreach_lerp_(t_params, s_params, 1 - alpha)
         if update_buffers:
             for t, s in zip(teacher.buffers(), student.buffers()):
                 if t.is_floating_point() and alpha > 0:
-                    t.mul_(alpha).add_(s, alpha=1 - alpha)
+                    t.lerp_(s, 1 - alpha)
                 else:
                     t.copy_(s)

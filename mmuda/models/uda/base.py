@@ -1,6 +1,8 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """The base class of every UDA method: a student, an optional EMA teacher, one optimizer step."""
+import contextlib
 import copy
+import time
 from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
@@ -47,6 +49,8 @@ class UDABase(BaseModel):
     frozen_modules: Tuple[str, ...] = ('teacher', 'imnet')
     #: train_step takes ``grad_sync`` (see UDADistributedDataParallel)
     supports_grad_sync = True
+    #: timed sections of a step that are not passes (see :meth:`timed`)
+    step_sections: Tuple[str, ...] = ('preprocess', 'optimizer')
 
     def __init__(self,
                  model: dict,
@@ -84,6 +88,25 @@ class UDABase(BaseModel):
         DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ignored)
         #: set by MaskingHook each iteration for methods that mask
         self.mask_source: Optional[Callable] = None
+        #: set by UDAVisualizationHook: keep the tensors of the last step in ``debug_state``
+        self.keep_debug_state = False
+        self.debug_state: Dict[str, torch.Tensor] = {}
+        #: seconds per named pass of the last iterations, when a benchmark asks for them
+        #: (tools/analysis_tools/benchmark_train.py); None: no timing, no overhead
+        self.pass_times: Optional[Dict[str, List[float]]] = None
+
+    @contextlib.contextmanager
+    def timed(self, name: str):
+        """Time a pass (forward and backward) into ``pass_times`` when enabled."""
+        if self.pass_times is None:
+            yield
+            return
+        sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+        sync()
+        start = time.perf_counter()
+        yield
+        sync()
+        self.pass_times.setdefault(name, []).append(time.perf_counter() - start)
 
     def _frozen_copy(self) -> nn.Module:
         module = copy.deepcopy(self.student)
@@ -114,13 +137,14 @@ class UDABase(BaseModel):
             grad_sync: averages gradients over processes before the step; given by
                 :class:`mmuda.models.UDADistributedDataParallel`.
         """
-        with optim_wrapper.optim_context(self):
+        with self.timed('preprocess'), optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
         log_vars = self.forward_train(data['inputs'], data['data_samples'], optim_wrapper)
-        if grad_sync is not None:
-            grad_sync()
-        optim_wrapper.step()
-        optim_wrapper.zero_grad()
+        with self.timed('optimizer'):
+            if grad_sync is not None:
+                grad_sync()
+            optim_wrapper.step()
+            optim_wrapper.zero_grad()
         return log_vars
 
     def backward(self, losses: Dict[str, torch.Tensor], optim_wrapper: OptimWrapper,
@@ -133,9 +157,18 @@ class UDABase(BaseModel):
     def forward_train(self, inputs: Dict[str, torch.Tensor], data_samples: Dict[str, List],
                       optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
         """The method's passes; each must end in :meth:`backward`. Base: source loss only."""
-        with optim_wrapper.optim_context(self):
-            losses = self.student.loss(inputs['source'], data_samples['source'])
-        return self.total_loss(self.backward(losses, optim_wrapper, prefix='src.'))
+        with self.timed('source'):
+            with optim_wrapper.optim_context(self):
+                losses = self.student.loss(inputs['source'], data_samples['source'])
+            log_vars = self.backward(losses, optim_wrapper, prefix='src.')
+        return self.total_loss(log_vars)
+
+    def run_pass_alone(self, name: str, inputs, data_samples,
+                       optim_wrapper: OptimWrapper) -> None:
+        """Run one pass of the step on its own, timed (see the training benchmark)."""
+        if name != 'source':
+            raise KeyError(f"no pass {name!r}; passes: ['source']")
+        self.forward_train(inputs, data_samples, optim_wrapper)
 
     @staticmethod
     def total_loss(log_vars: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

@@ -87,8 +87,8 @@ class DACS(UDABase):
         self.num_classes = self.student.decode_head.num_classes
         self.ignore_index = self.student.decode_head.ignore_index
         pre = self.student.data_preprocessor
-        self.register_buffer('mean', torch.tensor(pre.mean).view(-1).float(), persistent=False)
-        self.register_buffer('std', torch.tensor(pre.std).view(-1).float(), persistent=False)
+        self.register_buffer('mean', pre.mean.detach().clone().view(-1).float(), persistent=False)
+        self.register_buffer('std', pre.std.detach().clone().view(-1).float(), persistent=False)
         self.register_buffer('local_iter', torch.zeros((), dtype=torch.long))
 
     # ------------------------------------------------------------------ pieces
@@ -166,42 +166,83 @@ class DACS(UDABase):
                              generator=generator)
         return img, label, weight
 
+    # ------------------------------------------------------------------ the passes
+    def pass_source(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """Source cross-entropy (+ ImageNet feature distance), one backward."""
+        with optim_wrapper.optim_context(self):
+            losses, feats = segmentor_loss(self.student, state['src_img'], state['src_samples'])
+            if self.imnet is not None:
+                losses['loss_imnet_feat_dist'] = self.feature_distance(
+                    state['src_img'], state['src_label'], feats)
+        return self.backward(losses, optim_wrapper, prefix='src.')
+
+    def pass_teacher(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """Pseudo-labels and their weight from the teacher (into ``state``)."""
+        with optim_wrapper.optim_context(self):
+            state['pseudo_label'], state['pseudo_weight'] = self.pseudo_label(
+                state['tgt_img'], state['tgt_samples'])
+        return dict(pseudo_weight=state['pseudo_weight'].mean().detach())
+
+    def pass_mix(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """ClassMix + strong augmentation, weighted cross-entropy on the mix, one backward."""
+        img, label, weight = self.mix(state['src_img'], state['src_label'], state['tgt_img'],
+                                      state['pseudo_label'], state['pseudo_weight'],
+                                      state['generator'])
+        state.update(mixed_img=img, mixed_label=label)
+        with optim_wrapper.optim_context(self):
+            losses, _ = segmentor_loss(self.student, img,
+                                       with_labels(state['src_samples'], label), weight)
+        return self.backward(losses, optim_wrapper, prefix='mix.')
+
+    def pass_masked(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """MIC on masked images, one backward."""
+        with optim_wrapper.optim_context(self):
+            losses = self.mic.loss(self.student, state['src_img'], state['src_samples'],
+                                   state['tgt_img'], state['pseudo_label'],
+                                   state['pseudo_weight'], self.mask_source, self.mean,
+                                   self.std, state['generator'])
+        state['masked_img'] = self.mic.last_masked_img
+        return self.backward(losses, optim_wrapper, prefix='masked.')
+
+    def passes(self):
+        """The passes of one step, in order."""
+        names = ['source', 'teacher', 'mix'] + (['masked'] if self.mic is not None else [])
+        return [(name, getattr(self, f'pass_{name}')) for name in names]
+
+    def _state(self, inputs, data_samples) -> dict:
+        return dict(src_img=inputs['source'], tgt_img=inputs['target'],
+                    src_samples=data_samples['source'], tgt_samples=data_samples['target'],
+                    src_label=stack_labels(data_samples['source']),
+                    generator=self._generator())
+
     # ------------------------------------------------------------------ the step
     def forward_train(self, inputs: Dict[str, torch.Tensor], data_samples: Dict[str, List],
                       optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        src_img, tgt_img = inputs['source'], inputs['target']
-        src_samples, tgt_samples = data_samples['source'], data_samples['target']
-        src_label = stack_labels(src_samples)
-        generator = self._generator()
+        state = self._state(inputs, data_samples)
         log_vars = {}
-
-        # 1. source (+ ImageNet feature distance), one backward
-        with optim_wrapper.optim_context(self):
-            losses, feats = segmentor_loss(self.student, src_img, src_samples)
-            if self.imnet is not None:
-                losses['loss_imnet_feat_dist'] = self.feature_distance(src_img, src_label, feats)
-        log_vars.update(self.backward(losses, optim_wrapper, prefix='src.'))
-        del feats
-
-        # 2. pseudo-labels from the teacher
-        with optim_wrapper.optim_context(self):
-            pseudo_label, pseudo_weight = self.pseudo_label(tgt_img, tgt_samples)
-        log_vars['pseudo_weight'] = pseudo_weight.mean().detach()
-
-        # 3.-4. ClassMix + strong augmentation, weighted loss on the mix
-        mixed_img, mixed_label, mixed_weight = self.mix(
-            src_img, src_label, tgt_img, pseudo_label, pseudo_weight, generator)
-        with optim_wrapper.optim_context(self):
-            losses, _ = segmentor_loss(self.student, mixed_img,
-                                       with_labels(src_samples, mixed_label), mixed_weight)
-        log_vars.update(self.backward(losses, optim_wrapper, prefix='mix.'))
-
-        # 5. MIC
-        if self.mic is not None:
-            with optim_wrapper.optim_context(self):
-                losses = self.mic.loss(self.student, src_img, src_samples, tgt_img,
-                                       pseudo_label, pseudo_weight, self.mask_source,
-                                       self.mean, self.std, generator)
-            log_vars.update(self.backward(losses, optim_wrapper, prefix='masked.'))
+        for name, run in self.passes():
+            with self.timed(name):
+                log_vars.update(run(state, optim_wrapper))
         self.local_iter += 1
+        if self.keep_debug_state:  # for UDAVisualizationHook, outside the step's passes
+            self.debug_state = {k: v.detach() for k, v in state.items()
+                                if isinstance(v, torch.Tensor)}
         return self.total_loss(log_vars)
+
+    def run_pass_alone(self, name: str, inputs, data_samples,
+                       optim_wrapper: OptimWrapper) -> None:
+        """Run the passes a step needs before ``name`` untimed, then ``name`` timed (for the
+        training benchmark); gradients are left for the caller to clear."""
+        times, self.pass_times = self.pass_times, None
+        state = self._state(inputs, data_samples)
+        self.local_iter += 1  # fresh random draws (ClassMix, augmentation) on each call
+        for other, run in self.passes():
+            if other == name:
+                self.pass_times = times
+                with self.timed(name):
+                    run(state, optim_wrapper)
+                return
+            if other == 'teacher':  # the only pass others depend on
+                run(state, optim_wrapper)
+        self.pass_times = times
+        raise KeyError(f'no pass {name!r}; passes: {[n for n, _ in self.passes()]}')

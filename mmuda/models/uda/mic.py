@@ -40,6 +40,7 @@ class MaskedImageConsistency:
         self.mask_lambda = float(mask_lambda)
         self.aug = dict(color_jitter_strength=color_jitter_strength,
                         color_jitter_prob=color_jitter_prob, blur=blur)
+        self.last_masked_img: Optional[torch.Tensor] = None  # for visualisation
 
     def loss(self, student, source_img: torch.Tensor, source_samples: List,
              target_img: torch.Tensor, pseudo_label: torch.Tensor,
@@ -63,7 +64,8 @@ class MaskedImageConsistency:
         if mode.endswith('aug'):
             img = strong_augment(img.clone(), mean, std, generator=generator, **self.aug)
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
-        losses, _ = segmentor_loss(student, img * mask.to(img.dtype), samples, weight)
+        self.last_masked_img = (img * mask.to(img.dtype)).detach()
+        losses, _ = segmentor_loss(student, self.last_masked_img, samples, weight)
         if self.mask_lambda != 1:
             losses = {k: v * self.mask_lambda if 'loss' in k else v for k, v in losses.items()}
         return losses
