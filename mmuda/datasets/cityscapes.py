@@ -80,3 +80,19 @@ def convert_label_file(src: str, dst: str, num_classes: int = 19) -> Dict[str, i
     Image.fromarray(train).save(tmp)
     os.replace(tmp, dst)
     return class_counts(train, num_classes)
+
+
+def convert_label_files(data_root: str, sources, targets, nproc: int = 4,
+                        stats_of=lambda target: True) -> str:
+    """Convert label-id PNGs to train-id PNGs in ``nproc`` processes and write the class
+    statistics of the targets selected by ``stats_of`` to ``<data_root>/class_stats.json``;
+    returns the statistics' path."""
+    import os.path as osp
+    from multiprocessing import Pool
+
+    from .class_stats import write_class_stats
+    with Pool(nproc) as pool:
+        counts = pool.starmap(convert_label_file, zip(sources, targets))
+    images = [dict(seg_map=osp.relpath(t, data_root), counts=c)
+              for t, c in zip(targets, counts) if stats_of(t)]
+    return write_class_stats(data_root, dict(num_classes=19, images=images))

@@ -1,5 +1,6 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .decode_heads import *  # noqa: F401,F403
+from .domain_heads import *  # noqa: F401,F403
 from .uda import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
 from .wrappers import UDADistributedDataParallel

@@ -55,11 +55,16 @@ def make_fake_cityscapes(root, h=64, w=128):
             Image.fromarray(_label(h, w), mode='L').save(gt)
 
 
+def convert(tool, root):
+    """Run a converter of tools/dataset_converters on ``root``."""
+    return run_tool([sys.executable, osp.join(ROOT, 'tools/dataset_converters', tool), root,
+                     '--nproc', '1'])
+
+
 def test_gta_converter_maps_ids_and_writes_stats(tmp_path):
     root = str(tmp_path / 'gta')
     make_fake_gta(root)
-    proc = run_tool([sys.executable, osp.join(ROOT, 'tools/dataset_converters/gta.py'), root,
-                     '--nproc', '1'])
+    proc = convert('gta.py', root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = np.asarray(Image.open(osp.join(root, 'labels', '00000_labelTrainIds.png')))
     assert np.array_equal(out, np.kron(TRAIN_IDS, np.ones((32, 32), np.uint8)))
@@ -68,15 +73,13 @@ def test_gta_converter_maps_ids_and_writes_stats(tmp_path):
     assert stats['images'][0] == dict(seg_map='labels/00000_labelTrainIds.png',
                                       counts={'0': 2048, '10': 1024, '13': 3072})
     # re-running converts the originals again, not the train-id files
-    proc = run_tool([sys.executable, osp.join(ROOT, 'tools/dataset_converters/gta.py'), root,
-                     '--nproc', '1'])
+    proc = convert('gta.py', root)
     assert proc.returncode == 0 and 'converted 2 labels' in proc.stdout
 
 
 def test_converters_name_the_missing_folder(tmp_path):
     for tool, expected in (('gta.py', 'labels'), ('cityscapes.py', 'gtFine')):
-        proc = run_tool([sys.executable, osp.join(ROOT, 'tools/dataset_converters', tool),
-                         str(tmp_path)])
+        proc = convert(tool, str(tmp_path))
         assert proc.returncode != 0
         assert f"no folder '{tmp_path / expected}'" in proc.stderr
 
@@ -84,8 +87,7 @@ def test_converters_name_the_missing_folder(tmp_path):
 def test_cityscapes_converter_and_dataset(tmp_path):
     root = str(tmp_path / 'cityscapes')
     make_fake_cityscapes(root)
-    proc = run_tool([sys.executable, osp.join(ROOT, 'tools/dataset_converters/cityscapes.py'), root,
-                     '--nproc', '1'])
+    proc = convert('cityscapes.py', root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     stats = json.load(open(osp.join(root, 'class_stats.json')))
     assert len(stats['images']) == 2  # the train split only
@@ -112,8 +114,7 @@ def test_gta2cityscapes_config_trains_one_step(tmp_path):
     make_fake_gta(gta)
     make_fake_cityscapes(cityscapes)
     for tool, root in (('gta.py', gta), ('cityscapes.py', cityscapes)):
-        proc = run_tool([sys.executable, osp.join(ROOT, 'tools/dataset_converters', tool), root,
-                         '--nproc', '1'])
+        proc = convert(tool, root)
         assert proc.returncode == 0, proc.stderr[-2000:]
     register_all_modules()
     cfg = Config.fromfile(osp.join(ROOT, config))

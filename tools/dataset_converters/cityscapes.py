@@ -11,10 +11,8 @@ of the train split (for Rare Class Sampling when Cityscapes is the source). Safe
 import argparse
 import glob
 import os.path as osp
-from multiprocessing import Pool
 
-from mmuda.datasets.cityscapes import convert_label_file
-from mmuda.datasets.class_stats import write_class_stats
+from mmuda.datasets.cityscapes import convert_label_files
 
 
 def main():
@@ -31,13 +29,9 @@ def main():
     if not sources:
         raise SystemExit(f'found no *_gtFine_labelIds.png under {gt_dir!r}/<split>/<city>/')
     targets = [p.replace('_gtFine_labelIds.png', '_gtFine_labelTrainIds.png') for p in sources]
-    with Pool(args.nproc) as pool:
-        counts = pool.starmap(convert_label_file, zip(sources, targets))
-    train = [(t, c) for t, c in zip(targets, counts)
-             if osp.relpath(t, gt_dir).split(osp.sep)[0] == 'train']
-    stats = dict(num_classes=19, images=[dict(seg_map=osp.relpath(t, args.data_root), counts=c)
-                                         for t, c in train])
-    path = write_class_stats(args.data_root, stats)
+    path = convert_label_files(
+        args.data_root, sources, targets, args.nproc,
+        stats_of=lambda t: osp.relpath(t, gt_dir).split(osp.sep)[0] == 'train')
     print(f'converted {len(targets)} labels; class statistics of the train split in {path}')
 
 

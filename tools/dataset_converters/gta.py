@@ -10,10 +10,8 @@ ignore) and ``class_stats.json`` (pixels per class per image) beside them. Safe 
 import argparse
 import glob
 import os.path as osp
-from multiprocessing import Pool
 
-from mmuda.datasets.cityscapes import convert_label_file
-from mmuda.datasets.class_stats import write_class_stats
+from mmuda.datasets.cityscapes import convert_label_files
 
 SUFFIX = '_labelTrainIds.png'
 
@@ -38,12 +36,7 @@ def main():
         raise SystemExit(f'{len(missing)} label(s) have no image in images/, e.g. '
                          f'{missing[0]!r}')
     targets = [p[:-4] + SUFFIX for p in sources]
-    with Pool(args.nproc) as pool:
-        counts = pool.starmap(convert_label_file, zip(sources, targets))
-    stats = dict(num_classes=19,
-                 images=[dict(seg_map=osp.relpath(t, args.data_root), counts=c)
-                         for t, c in zip(targets, counts)])
-    path = write_class_stats(args.data_root, stats)
+    path = convert_label_files(args.data_root, sources, targets, args.nproc)
     print(f'converted {len(targets)} labels; class statistics in {path}')
 
 

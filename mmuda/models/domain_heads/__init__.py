@@ -1,0 +1,5 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .da_faster_heads import (ImageDomainClassifier, InstanceDomainClassifier,
+                              domain_consistency_loss)
+
+__all__ = ['ImageDomainClassifier', 'InstanceDomainClassifier', 'domain_consistency_loss']
