@@ -53,9 +53,12 @@ def train(config: str, work_dir: str, seed: int, iters) -> float:
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), osp.join(ROOT, config),
            '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}']
     if iters is not None:
-        # the poly decay of the synthetic schedule ends with the run
+        # the warm-up (100 iterations, at most a tenth of the run) and poly decay of the
+        # synthetic schedule fit in the run
+        warmup = max(1, min(100, iters // 10))
         cmd += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.1.end={iters}']
+                f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={warmup}',
+                f'param_scheduler.1.begin={warmup}', f'param_scheduler.1.end={iters}']
     start = time.time()
     log_path = osp.join(work_dir, 'train_stdout.log')
     os.makedirs(work_dir, exist_ok=True)
