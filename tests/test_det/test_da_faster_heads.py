@@ -33,8 +33,10 @@ def test_domain_classifier_game():
     loss.backward()
     grad_rev = feat.grad.clone()
     feat.grad = None
-    domain_bce(head(feat, reverse=False), torch.tensor([True, False])).backward()
-    assert torch.allclose(grad_rev, -0.1 * feat.grad, atol=1e-9)
+    domain_bce(head(feat, consistency=True), torch.tensor([True, False])).backward()
+    assert torch.allclose(grad_rev, -feat.grad, atol=1e-9)  # +-0.1 x the same gradient
+    with pytest.raises(ValueError, match='grl_weight must be > 0'):
+        ImageDomainClassifier(grl_weight=0)
     # BCE against 1 for source pixels and 0 for target pixels, by hand
     with torch.no_grad():
         p = torch.sigmoid(logits)

@@ -8,7 +8,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from mmuda.registry import MODELS
-from ..utils.grl import GradientReversal
+from ..utils.grl import scale_gradient
 
 
 def domain_bce(logits: torch.Tensor, is_source: torch.Tensor) -> torch.Tensor:
@@ -31,16 +31,20 @@ class ImageDomainClassifier(nn.Module):
 
     def __init__(self, in_channels: int = 1024, channels: int = 512, grl_weight: float = 0.1):
         super().__init__()
-        self.grl = GradientReversal(grl_weight)
+        if grl_weight <= 0:
+            raise ValueError(f'grl_weight must be > 0, got {grl_weight}')
+        self.grl_weight = float(grl_weight)
         self.conv1 = nn.Conv2d(in_channels, channels, 1)
         self.conv2 = nn.Conv2d(channels, 1, 1)
         for conv in (self.conv1, self.conv2):
             nn.init.normal_(conv.weight, std=0.001)
             nn.init.zeros_(conv.bias)
 
-    def forward(self, feat: torch.Tensor, reverse: bool = True) -> torch.Tensor:
-        """(B, C, H, W) -> (B, 1, H, W) logits; ``reverse=False`` skips the GRL."""
-        x = self.grl(feat) if reverse else feat
+    def forward(self, feat: torch.Tensor, consistency: bool = False) -> torch.Tensor:
+        """(B, C, H, W) -> (B, 1, H, W) logits. The gradient reaching ``feat`` is reversed and
+        scaled by ``grl_weight``; with ``consistency=True`` (the consistency term) it is
+        scaled by ``grl_weight`` without reversal, as the reference."""
+        x = scale_gradient(feat, self.grl_weight if consistency else -self.grl_weight)
         return self.conv2(F.relu(self.conv1(x)))
 
 
@@ -60,7 +64,9 @@ class InstanceDomainClassifier(nn.Module):
     def __init__(self, in_channels: int = 2048, channels: int = 1024, dropout: float = 0.5,
                  grl_weight: float = 0.1):
         super().__init__()
-        self.grl = GradientReversal(grl_weight)
+        if grl_weight <= 0:
+            raise ValueError(f'grl_weight must be > 0, got {grl_weight}')
+        self.grl_weight = float(grl_weight)
         self.fc1 = nn.Linear(in_channels, channels)
         self.fc2 = nn.Linear(channels, channels)
         self.fc3 = nn.Linear(channels, 1)
@@ -69,11 +75,12 @@ class InstanceDomainClassifier(nn.Module):
             nn.init.normal_(fc.weight, std=std)
             nn.init.zeros_(fc.bias)
 
-    def forward(self, feat: torch.Tensor, reverse: bool = True) -> torch.Tensor:
-        """(N, C) or (N, C, h, w) RoI features (the latter are averaged) -> (N, 1) logits."""
+    def forward(self, feat: torch.Tensor, consistency: bool = False) -> torch.Tensor:
+        """(N, C) or (N, C, h, w) RoI features (the latter are averaged) -> (N, 1) logits;
+        gradient to ``feat`` as :meth:`ImageDomainClassifier.forward`."""
         if feat.dim() == 4:
             feat = feat.mean(dim=(2, 3))
-        x = self.grl(feat) if reverse else feat
+        x = scale_gradient(feat, self.grl_weight if consistency else -self.grl_weight)
         x = self.dropout(F.relu(self.fc1(x)))
         x = self.dropout(F.relu(self.fc2(x)))
         return self.fc3(x)

@@ -1,6 +1,7 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .base import UDABase
+from .da_faster import DAFasterRCNN
 from .dacs import DACS
 from .mic import MaskedImageConsistency
 
-__all__ = ['UDABase', 'DACS', 'MaskedImageConsistency']
+__all__ = ['UDABase', 'DACS', 'DAFasterRCNN', 'MaskedImageConsistency']

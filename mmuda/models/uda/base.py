@@ -7,11 +7,25 @@ from typing import Callable, Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
+from mmengine.dist import get_rank
 from mmengine.model import BaseModel
+from mmengine.registry import DefaultScope
 from mmengine.optim import OptimWrapper
 from torch.nn.parallel import DistributedDataParallel
 
 from mmuda.registry import MODELS
+
+
+def build_in_own_scope(cfg: dict) -> nn.Module:
+    """Build an upstream model (``'mmdet.FasterRCNN'``, ``'mmseg.EncoderDecoder'``) with its
+    own library as the default scope, exactly as that library's configs build it, so that the
+    unscoped defaults inside it (``BboxOverlaps2D``, ``DeltaXYWHBBoxCoder``, ...) resolve
+    there. mmuda modules inside such a model are named with their scope
+    (``'mmuda.DAFormerHead'``)."""
+    scope = cfg['type'].split('.')[0] if isinstance(cfg.get('type'), str) and \
+        '.' in cfg['type'] else None
+    with DefaultScope.overwrite_default_scope(None if scope == 'mmuda' else scope):
+        return MODELS.build(cfg)
 
 
 @MODELS.register_module()
@@ -72,7 +86,7 @@ class UDABase(BaseModel):
             data_preprocessor = dict(type='mmdet.MultiBranchDataPreprocessor',
                                      data_preprocessor=data_preprocessor)
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.student = MODELS.build(model)
+        self.student = build_in_own_scope(model)
         self.train_cfg = dict(train_cfg or {})
         self.test_cfg = dict(test_cfg or {})
         eval_model = self.test_cfg.get('model', 'student')
@@ -94,6 +108,8 @@ class UDABase(BaseModel):
         #: seconds per named pass of the last iterations, when a benchmark asks for them
         #: (tools/analysis_tools/benchmark_train.py); None: no timing, no overhead
         self.pass_times: Optional[Dict[str, List[float]]] = None
+        #: iterations trained (a buffer: checkpointed, so random draws survive a resume)
+        self.register_buffer('local_iter', torch.zeros((), dtype=torch.long))
 
     @contextlib.contextmanager
     def timed(self, name: str):
@@ -154,21 +170,64 @@ class UDABase(BaseModel):
         optim_wrapper.backward(loss)
         return {f'{prefix}{k}': v for k, v in log_vars.items()}
 
+    #: passes whose results later passes need (run untimed before a pass timed alone)
+    pass_dependencies: Tuple[str, ...] = ()
+
+    def generator(self) -> torch.Generator:
+        """Random generator of this iteration (``train_cfg.seed``, iteration, rank):
+        reproducible, and identical after a resume."""
+        seed = (self.train_cfg.get('seed', 0) * 1_000_003 + int(self.local_iter)) * 131 + \
+            get_rank()
+        return torch.Generator().manual_seed(seed)
+
+    def make_state(self, inputs: Dict[str, torch.Tensor],
+                   data_samples: Dict[str, List]) -> dict:
+        """What the passes of one step share: images, data samples, the random generator."""
+        return dict(src_img=inputs['source'], tgt_img=inputs.get('target'),
+                    src_samples=data_samples['source'],
+                    tgt_samples=data_samples.get('target'), generator=self.generator())
+
+    def pass_source(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """The student's own loss on the source batch, one backward."""
+        with optim_wrapper.optim_context(self):
+            losses = self.student.loss(state['src_img'], state['src_samples'])
+        return self.backward(losses, optim_wrapper, prefix='src.')
+
+    def passes(self) -> List[Tuple[str, Callable]]:
+        """The (name, pass) of one step, in order. Base: the source pass only."""
+        return [('source', self.pass_source)]
+
     def forward_train(self, inputs: Dict[str, torch.Tensor], data_samples: Dict[str, List],
                       optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        """The method's passes; each must end in :meth:`backward`. Base: source loss only."""
-        with self.timed('source'):
-            with optim_wrapper.optim_context(self):
-                losses = self.student.loss(inputs['source'], data_samples['source'])
-            log_vars = self.backward(losses, optim_wrapper, prefix='src.')
+        """Run the passes in order (each ends in a backward), timed when asked."""
+        state = self.make_state(inputs, data_samples)
+        log_vars = {}
+        for name, run in self.passes():
+            with self.timed(name):
+                log_vars.update(run(state, optim_wrapper))
+        self.local_iter += 1
+        if self.keep_debug_state:  # for UDAVisualizationHook, outside the step's passes
+            self.debug_state = {k: v.detach() for k, v in state.items()
+                                if isinstance(v, torch.Tensor)}
         return self.total_loss(log_vars)
 
     def run_pass_alone(self, name: str, inputs, data_samples,
                        optim_wrapper: OptimWrapper) -> None:
-        """Run one pass of the step on its own, timed (see the training benchmark)."""
-        if name != 'source':
-            raise KeyError(f"no pass {name!r}; passes: ['source']")
-        self.forward_train(inputs, data_samples, optim_wrapper)
+        """Run the passes ``name`` depends on untimed, then ``name`` timed (for the training
+        benchmark); gradients are left for the caller to clear."""
+        times, self.pass_times = self.pass_times, None
+        state = self.make_state(inputs, data_samples)
+        self.local_iter += 1  # fresh random draws on each call
+        for other, run in self.passes():
+            if other == name:
+                self.pass_times = times
+                with self.timed(name):
+                    run(state, optim_wrapper)
+                return
+            if other in self.pass_dependencies:
+                run(state, optim_wrapper)
+        self.pass_times = times
+        raise KeyError(f'no pass {name!r}; passes: {[n for n, _ in self.passes()]}')
 
     @staticmethod
     def total_loss(log_vars: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:

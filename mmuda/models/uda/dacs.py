@@ -4,7 +4,6 @@ from typing import Dict, List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
-from mmengine.dist import get_rank
 from mmengine.optim import OptimWrapper
 from mmseg.models.utils import resize
 
@@ -89,7 +88,6 @@ class DACS(UDABase):
         pre = self.student.data_preprocessor
         self.register_buffer('mean', pre.mean.detach().clone().view(-1).float(), persistent=False)
         self.register_buffer('std', pre.std.detach().clone().view(-1).float(), persistent=False)
-        self.register_buffer('local_iter', torch.zeros((), dtype=torch.long))
 
     # ------------------------------------------------------------------ pieces
     def train(self, mode: bool = True):
@@ -147,11 +145,6 @@ class DACS(UDABase):
         # no thing pixel in the batch: mean of nothing -> nan in the reference; use zero
         return dist.mean() * self.fd_cfg['lambda_'] if dist.numel() else feat.sum() * 0
 
-    def _generator(self) -> torch.Generator:
-        """Random generator of this iteration: reproducible, and identical after resume."""
-        seed = (self.train_cfg['seed'] * 1_000_003 + int(self.local_iter)) * 131 + get_rank()
-        return torch.Generator().manual_seed(seed)
-
     def mix(self, source_img, source_label, target_img, pseudo_label, pseudo_weight,
             generator):
         """ClassMix + strong augmentation. Returns (image, label, weight)."""
@@ -204,45 +197,15 @@ class DACS(UDABase):
         state['masked_img'] = self.mic.last_masked_img
         return self.backward(losses, optim_wrapper, prefix='masked.')
 
+    #: the mix and masked passes need the teacher's pseudo-labels
+    pass_dependencies = ('teacher', )
+
     def passes(self):
         """The passes of one step, in order."""
         names = ['source', 'teacher', 'mix'] + (['masked'] if self.mic is not None else [])
         return [(name, getattr(self, f'pass_{name}')) for name in names]
 
-    def _state(self, inputs, data_samples) -> dict:
-        return dict(src_img=inputs['source'], tgt_img=inputs['target'],
-                    src_samples=data_samples['source'], tgt_samples=data_samples['target'],
-                    src_label=stack_labels(data_samples['source']),
-                    generator=self._generator())
-
-    # ------------------------------------------------------------------ the step
-    def forward_train(self, inputs: Dict[str, torch.Tensor], data_samples: Dict[str, List],
-                      optim_wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        state = self._state(inputs, data_samples)
-        log_vars = {}
-        for name, run in self.passes():
-            with self.timed(name):
-                log_vars.update(run(state, optim_wrapper))
-        self.local_iter += 1
-        if self.keep_debug_state:  # for UDAVisualizationHook, outside the step's passes
-            self.debug_state = {k: v.detach() for k, v in state.items()
-                                if isinstance(v, torch.Tensor)}
-        return self.total_loss(log_vars)
-
-    def run_pass_alone(self, name: str, inputs, data_samples,
-                       optim_wrapper: OptimWrapper) -> None:
-        """Run the passes a step needs before ``name`` untimed, then ``name`` timed (for the
-        training benchmark); gradients are left for the caller to clear."""
-        times, self.pass_times = self.pass_times, None
-        state = self._state(inputs, data_samples)
-        self.local_iter += 1  # fresh random draws (ClassMix, augmentation) on each call
-        for other, run in self.passes():
-            if other == name:
-                self.pass_times = times
-                with self.timed(name):
-                    run(state, optim_wrapper)
-                return
-            if other == 'teacher':  # the only pass others depend on
-                run(state, optim_wrapper)
-        self.pass_times = times
-        raise KeyError(f'no pass {name!r}; passes: {[n for n, _ in self.passes()]}')
+    def make_state(self, inputs, data_samples) -> dict:
+        state = super().make_state(inputs, data_samples)
+        state['src_label'] = stack_labels(data_samples['source'])
+        return state

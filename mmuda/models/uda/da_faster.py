@@ -1,0 +1,140 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""DA-Faster R-CNN (Chen et al., CVPR 2018): image-level and instance-level adversarial
+alignment and their consistency, on any mmdet two-stage detector (R-50-C4 in the paper)."""
+import copy
+from typing import Dict, List, Optional, Tuple
+
+import torch
+from mmdet.structures.bbox import bbox2roi
+from mmengine.optim import OptimWrapper
+
+from mmuda.registry import MODELS
+from ..domain_heads.da_faster_heads import domain_bce, domain_consistency_loss
+from .base import UDABase
+
+
+def two_stage_losses(detector, feats: Tuple[torch.Tensor], data_samples: List
+                     ) -> Tuple[Dict[str, torch.Tensor], List]:
+    """The losses of mmdet's ``TwoStageDetector.loss`` from already extracted features, and
+    the RPN proposals made on the way (so that the features serve the domain heads too)."""
+    proposal_cfg = detector.train_cfg.get('rpn_proposal', detector.test_cfg.rpn)
+    rpn_samples = copy.deepcopy(data_samples)
+    for sample in rpn_samples:  # class-agnostic RPN targets
+        sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
+    rpn_losses, proposals = detector.rpn_head.loss_and_predict(
+        feats, rpn_samples, proposal_cfg=proposal_cfg)
+    losses = {(f'rpn_{k}' if 'loss' in k and 'rpn' not in k else k): v
+              for k, v in rpn_losses.items()}
+    losses.update(detector.roi_head.loss(feats, proposals, data_samples))
+    return losses, proposals
+
+
+def sample_domain_rois(proposals: List, data_samples: List, num: int, add_gt: bool,
+                       generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    """RoIs (batch index, x1, y1, x2, y2) for the instance-level domain classifier: up to
+    ``num`` random RPN proposals per image, plus the ground-truth boxes when ``add_gt``
+    (source images only: target boxes must never be seen)."""
+    boxes = []
+    for props, sample in zip(proposals, data_samples):
+        # mmdet's RoI head renames the proposals' `bboxes` to `priors` when it samples them
+        b = (props.bboxes if 'bboxes' in props else props.priors).detach()
+        if b.shape[0] > num:
+            keep = torch.randperm(b.shape[0], generator=generator)[:num].to(b.device)
+            b = b[keep]
+        if add_gt:
+            b = torch.cat([sample.gt_instances.bboxes.to(b), b])
+        boxes.append(b)
+    return bbox2roi(boxes)
+
+
+@MODELS.register_module()
+class DAFasterRCNN(UDABase):
+    """DA-Faster R-CNN on an mmdet two-stage detector (the student).
+
+    Each iteration runs two passes and one optimizer step:
+
+    - source: detection losses; image-level domain loss (label 1) on the last backbone
+      feature map; instance-level domain loss on the res5 RoI features of random RPN
+      proposals plus the ground-truth boxes; consistency;
+    - target: the same domain losses with label 0 and proposals only (no detection loss, no
+      target boxes).
+
+    The domain classifiers sit behind gradient reversal layers (weight 0.1 in their
+    configs); the consistency term reaches the features with a non-reversed gradient of the
+    same weight, as the reference.
+
+    Args:
+        model (dict): the detector (e.g. mmdet's Faster R-CNN R-50-C4 config).
+        img_da_head (dict): :class:`ImageDomainClassifier` config, or None to disable.
+        ins_da_head (dict): :class:`InstanceDomainClassifier` config, or None to disable.
+        train_cfg (dict): ``img_weight`` (1.0), ``ins_weight`` (1.0), ``cst_weight`` (0.1; 0
+            disables), ``num_da_rois`` (256 random proposals per image), ``seed`` (0).
+    """
+
+    def __init__(self, model: dict, img_da_head: Optional[dict] = None,
+                 ins_da_head: Optional[dict] = None, train_cfg: Optional[dict] = None,
+                 **kwargs):
+        defaults = dict(img_weight=1.0, ins_weight=1.0, cst_weight=0.1, num_da_rois=256,
+                        seed=0)
+        train_cfg = dict(train_cfg or {})
+        unknown = set(train_cfg) - set(defaults)
+        if unknown:
+            raise KeyError(f'unknown DAFasterRCNN train_cfg key(s) {sorted(unknown)}; '
+                           f'expected {sorted(defaults)}')
+        super().__init__(model, train_cfg=dict(defaults, **train_cfg), **kwargs)
+        if not hasattr(self.student, 'roi_head') or not hasattr(self.student, 'rpn_head'):
+            raise TypeError(f'DAFasterRCNN needs a two-stage detector (rpn_head and '
+                            f'roi_head); got {type(self.student).__name__}')
+        self.img_da_head = MODELS.build(img_da_head) if img_da_head else None
+        self.ins_da_head = MODELS.build(ins_da_head) if ins_da_head else None
+        if self.train_cfg['cst_weight'] and not (self.img_da_head and self.ins_da_head):
+            raise ValueError('the consistency term (cst_weight > 0) needs both the image- and '
+                             'the instance-level domain classifiers')
+
+    def domain_losses(self, feats, proposals, data_samples, is_source: bool,
+                      generator: torch.Generator) -> Dict[str, torch.Tensor]:
+        """Image-level, instance-level and consistency losses of one domain's batch."""
+        cfg = self.train_cfg
+        domain = torch.full((len(data_samples), ), is_source, dtype=torch.bool,
+                            device=feats[-1].device)
+        losses = {}
+        if self.img_da_head is not None:
+            img_logits = self.img_da_head(feats[-1])
+            losses['loss_da_img'] = domain_bce(img_logits, domain) * cfg['img_weight']
+        if self.ins_da_head is not None:
+            rois = sample_domain_rois(proposals, data_samples, cfg['num_da_rois'],
+                                      add_gt=is_source, generator=generator)
+            roi_head = self.student.roi_head
+            roi_feats = roi_head.bbox_roi_extractor(
+                feats[:roi_head.bbox_roi_extractor.num_inputs], rois)
+            if roi_head.with_shared_head:
+                roi_feats = roi_head.shared_head(roi_feats)
+            ins_logits = self.ins_da_head(roi_feats)
+            losses['loss_da_ins'] = domain_bce(ins_logits, domain[rois[:, 0].long()]) * \
+                cfg['ins_weight']
+            if cfg['cst_weight']:
+                img_prob = self.img_da_head(feats[-1], consistency=True)
+                ins_prob = self.ins_da_head(roi_feats, consistency=True)
+                losses['loss_da_cst'] = cfg['cst_weight'] * domain_consistency_loss(
+                    img_prob, ins_prob, rois[:, 0], len(data_samples))
+        return losses
+
+    def pass_source(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        with optim_wrapper.optim_context(self):
+            feats = self.student.extract_feat(state['src_img'])
+            losses, proposals = two_stage_losses(self.student, feats, state['src_samples'])
+            losses.update(self.domain_losses(feats, proposals, state['src_samples'], True,
+                                             state['generator']))
+        return self.backward(losses, optim_wrapper, prefix='src.')
+
+    def pass_target(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        with optim_wrapper.optim_context(self):
+            feats = self.student.extract_feat(state['tgt_img'])
+            proposals = self.student.rpn_head.predict(feats, state['tgt_samples'],
+                                                      rescale=False)
+            losses = self.domain_losses(feats, proposals, state['tgt_samples'], False,
+                                        state['generator'])
+        return self.backward(losses, optim_wrapper, prefix='tgt.')
+
+    def passes(self):
+        return [('source', self.pass_source), ('target', self.pass_target)]

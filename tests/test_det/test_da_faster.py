@@ -1,0 +1,175 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""DA-Faster R-CNN on a tiny C4 Faster R-CNN: the step, the RoIs the instance classifier sees,
+and where gradients go."""
+import copy
+
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmdet.testing import demo_mm_inputs
+from mmengine.config import ConfigDict
+from mmengine.optim import OptimWrapper
+from mmengine.structures import InstanceData
+
+from mmuda.models.uda.da_faster import sample_domain_rois
+from mmuda.registry import MODELS
+from mmuda.utils import register_all_modules
+
+norm_cfg = dict(type='BN', requires_grad=False)
+
+
+def tiny_c4_faster_rcnn(num_classes=2):
+    """mmdet's Faster R-CNN C4 layout on a ResNet-18: C4 features (256 channels), RoIAlign,
+    res5 as the shared RoI head (512 channels)."""
+    return ConfigDict(  # mmdet reads its train/test cfgs by attribute
+        type='mmdet.FasterRCNN',
+        data_preprocessor=dict(type='mmdet.DetDataPreprocessor', mean=[103.53, 116.28, 123.675],
+                               std=[1.0, 1.0, 1.0], bgr_to_rgb=False, pad_size_divisor=32),
+        backbone=dict(type='mmdet.ResNet', depth=18, num_stages=3, strides=(1, 2, 2),
+                      dilations=(1, 1, 1), out_indices=(2, ), frozen_stages=1,
+                      norm_cfg=norm_cfg, norm_eval=True, style='caffe'),
+        rpn_head=dict(
+            type='mmdet.RPNHead', in_channels=256, feat_channels=64,
+            anchor_generator=dict(type='mmdet.AnchorGenerator', scales=[2, 4, 8],
+                                  ratios=[0.5, 1.0, 2.0], strides=[16]),
+            bbox_coder=dict(type='mmdet.DeltaXYWHBBoxCoder', target_means=[.0] * 4,
+                            target_stds=[1.0] * 4),
+            loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+            loss_bbox=dict(type='mmdet.L1Loss', loss_weight=1.0)),
+        roi_head=dict(
+            type='mmdet.StandardRoIHead',
+            shared_head=dict(type='mmdet.ResLayer', depth=18, stage=3, stride=2, dilation=1,
+                             style='caffe', norm_cfg=norm_cfg, norm_eval=True),
+            bbox_roi_extractor=dict(type='mmdet.SingleRoIExtractor',
+                                    roi_layer=dict(type='RoIAlign', output_size=14,
+                                                   sampling_ratio=0),
+                                    out_channels=256, featmap_strides=[16]),
+            bbox_head=dict(
+                type='mmdet.BBoxHead', with_avg_pool=True, roi_feat_size=7, in_channels=512,
+                num_classes=num_classes,
+                bbox_coder=dict(type='mmdet.DeltaXYWHBBoxCoder', target_means=[0.] * 4,
+                                target_stds=[0.1, 0.1, 0.2, 0.2]),
+                loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=False,
+                              loss_weight=1.0),
+                loss_bbox=dict(type='mmdet.L1Loss', loss_weight=1.0))),
+        train_cfg=dict(
+            rpn=dict(assigner=dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.7,
+                                   neg_iou_thr=0.3, min_pos_iou=0.3, ignore_iof_thr=-1),
+                     sampler=dict(type='mmdet.RandomSampler', num=64, pos_fraction=0.5,
+                                  neg_pos_ub=-1, add_gt_as_proposals=False),
+                     allowed_border=-1, pos_weight=-1, debug=False),
+            rpn_proposal=dict(nms_pre=300, max_per_img=100, nms=dict(type='nms',
+                                                                      iou_threshold=0.7),
+                              min_bbox_size=0),
+            rcnn=dict(assigner=dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5,
+                                    neg_iou_thr=0.5, min_pos_iou=0.5, match_low_quality=False,
+                                    ignore_iof_thr=-1),
+                      sampler=dict(type='mmdet.RandomSampler', num=64, pos_fraction=0.25,
+                                   neg_pos_ub=-1, add_gt_as_proposals=True),
+                      pos_weight=-1, debug=False)),
+        test_cfg=dict(rpn=dict(nms_pre=300, max_per_img=100,
+                               nms=dict(type='nms', iou_threshold=0.7), min_bbox_size=0),
+                      rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.3),
+                                max_per_img=20)))
+
+
+def da_faster(**train_cfg):
+    register_all_modules()
+    return MODELS.build(dict(
+        type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+        img_da_head=dict(type='ImageDomainClassifier', in_channels=256, channels=32),
+        ins_da_head=dict(type='InstanceDomainClassifier', in_channels=512, channels=32),
+        train_cfg=dict(dict(num_da_rois=16), **train_cfg)))
+
+
+class CountingWrapper(OptimWrapper):
+    backwards = steps = 0
+
+    def backward(self, loss, **kwargs):
+        self.backwards += 1
+        super().backward(loss, **kwargs)
+
+    def step(self, **kwargs):
+        self.steps += 1
+        super().step(**kwargs)
+
+
+def uda_batch(seed=0):
+    torch.manual_seed(seed)
+    src = demo_mm_inputs(batch_size=2, image_shapes=[(3, 96, 128)] * 2, num_items=[3, 2],
+                         num_classes=2, with_mask=False)
+    tgt = demo_mm_inputs(batch_size=2, image_shapes=[(3, 96, 128)] * 2, num_items=[0, 0],
+                         num_classes=2, with_mask=False)
+    return dict(inputs=dict(source=src['inputs'], target=tgt['inputs']),
+                data_samples=dict(source=src['data_samples'], target=tgt['data_samples']))
+
+
+def test_step_losses_and_one_optimizer_step():
+    model = da_faster()
+    model.train()
+    params = [p for p in model.trainable_modules().parameters() if p.requires_grad]
+    wrapper = CountingWrapper(torch.optim.SGD(params, lr=0.01))
+    head_before = copy.deepcopy(model.img_da_head.state_dict())
+    log_vars = model.train_step(uda_batch(), wrapper)
+    assert wrapper.backwards == 2 and wrapper.steps == 1
+    for prefix in ('src.', 'tgt.'):
+        for key in ('loss_da_img', 'loss_da_ins', 'loss_da_cst'):
+            assert torch.isfinite(log_vars[prefix + key]), prefix + key
+    assert 'src.loss_cls' in log_vars and 'src.loss_rpn_cls' in log_vars
+    assert not any(k.startswith('tgt.') and ('rpn' in k or k == 'tgt.loss_cls')
+                   for k in log_vars)  # no detection loss on the target
+    # a balanced untrained classifier: image-level BCE near log 2
+    assert log_vars['src.loss_da_img'].item() == pytest.approx(0.693, abs=0.05)
+    assert any(not torch.equal(v, model.img_da_head.state_dict()[k])
+               for k, v in head_before.items())  # the domain heads are trained
+
+
+def test_domain_gradient_reaches_the_backbone_reversed():
+    """The instance-level domain loss pushes shared features the opposite way of a plain
+    classifier loss: dL/dfeat through the GRL = -0.1 x the gradient without it."""
+    model = da_faster(cst_weight=0.0)
+    model.train()
+    data = model.data_preprocessor(uda_batch(), True)
+    feats = model.student.extract_feat(data['inputs']['source'])
+    feat = feats[-1].detach().requires_grad_(True)
+    proposals = model.student.rpn_head.predict((feat, ), data['data_samples']['source'],
+                                               rescale=False)
+    gen = torch.Generator().manual_seed(0)
+    torch.manual_seed(0)
+    loss = model.domain_losses((feat, ), proposals, data['data_samples']['source'], True,
+                               gen)['loss_da_img']
+    (grad_rev, ) = torch.autograd.grad(loss, feat)
+    torch.manual_seed(0)
+    plain = torch.nn.functional.binary_cross_entropy_with_logits(
+        model.img_da_head(feat, consistency=True), torch.ones(2, 1, *feat.shape[2:]))
+    (grad_plain, ) = torch.autograd.grad(plain, feat)
+    assert torch.allclose(grad_rev, -grad_plain, atol=1e-10)
+    assert grad_rev.abs().sum() > 0
+
+
+def test_instance_rois_see_gt_for_source_only():
+    props = InstanceData(bboxes=torch.rand(40, 4) * 50 + torch.tensor([0, 0, 50, 50]))
+    sample = DetDataSample()
+    sample.gt_instances = InstanceData(bboxes=torch.tensor([[1., 2., 30., 40.]]),
+                                       labels=torch.tensor([0]))
+    src = sample_domain_rois([props, props], [sample, sample], 16, add_gt=True,
+                             generator=torch.Generator().manual_seed(0))
+    tgt = sample_domain_rois([props, props], [sample, sample], 16, add_gt=False,
+                             generator=torch.Generator().manual_seed(0))
+    assert src.shape == (34, 5) and tgt.shape == (32, 5)  # 16 proposals (+1 GT) per image
+    assert torch.equal(src[0, 1:], torch.tensor([1., 2., 30., 40.]))
+    assert not any(torch.equal(r[1:], torch.tensor([1., 2., 30., 40.])) for r in tgt)
+    assert src[:, 0].tolist() == [0.0] * 17 + [1.0] * 17
+    # fewer proposals than asked: all of them
+    few = sample_domain_rois([props[:5]], [sample], 16, add_gt=False)
+    assert few.shape == (5, 5)
+
+
+def test_build_errors():
+    register_all_modules()
+    with pytest.raises(KeyError, match='unknown DAFasterRCNN train_cfg'):
+        MODELS.build(dict(type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+                          train_cfg=dict(img_wieght=1.0)))
+    with pytest.raises(ValueError, match='needs both'):
+        MODELS.build(dict(type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+                          img_da_head=dict(type='ImageDomainClassifier', in_channels=256)))
