@@ -59,3 +59,28 @@ def train_cmd(work_dir, data_root, iters, extra=(), config=SOURCE_ONLY_CFG,
               synthetic_train=True, tool='tools/train.py'):
     return [sys.executable, osp.join(ROOT, tool), config, '--work-dir', work_dir,
             '--cfg-options', *tiny_cfg_options(data_root, iters, extra, synthetic_train)]
+
+
+def counting_optim_wrapper(model, lr=0.01):
+    """An SGD ``OptimWrapper`` over a UDA model's trainable part that counts its backward
+    passes and optimizer steps (``.backwards``, ``.steps``)."""
+    from mmengine.optim import OptimWrapper
+
+    from mmuda.engine import UDAOptimWrapperConstructor
+
+    class CountingOptimWrapper(OptimWrapper):
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.backwards = self.steps = 0
+
+        def backward(self, loss, **kwargs):
+            self.backwards += 1
+            super().backward(loss, **kwargs)
+
+        def step(self, **kwargs):
+            self.steps += 1
+            super().step(**kwargs)
+
+    return UDAOptimWrapperConstructor(
+        dict(type=CountingOptimWrapper, optimizer=dict(type='SGD', lr=lr)))(model)

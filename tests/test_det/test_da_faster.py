@@ -8,12 +8,13 @@ import torch
 from mmdet.structures import DetDataSample
 from mmdet.testing import demo_mm_inputs
 from mmengine.config import ConfigDict
-from mmengine.optim import OptimWrapper
 from mmengine.structures import InstanceData
 
 from mmuda.models.uda.da_faster import sample_domain_rois
 from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
+
+from ..helpers import counting_optim_wrapper
 
 norm_cfg = dict(type='BN', requires_grad=False)
 
@@ -82,18 +83,6 @@ def da_faster(**train_cfg):
         train_cfg=dict(dict(num_da_rois=16), **train_cfg)))
 
 
-class CountingWrapper(OptimWrapper):
-    backwards = steps = 0
-
-    def backward(self, loss, **kwargs):
-        self.backwards += 1
-        super().backward(loss, **kwargs)
-
-    def step(self, **kwargs):
-        self.steps += 1
-        super().step(**kwargs)
-
-
 def uda_batch(seed=0):
     torch.manual_seed(seed)
     src = demo_mm_inputs(batch_size=2, image_shapes=[(3, 96, 128)] * 2, num_items=[3, 2],
@@ -107,8 +96,7 @@ def uda_batch(seed=0):
 def test_step_losses_and_one_optimizer_step():
     model = da_faster()
     model.train()
-    params = [p for p in model.trainable_modules().parameters() if p.requires_grad]
-    wrapper = CountingWrapper(torch.optim.SGD(params, lr=0.01))
+    wrapper = counting_optim_wrapper(model)
     head_before = copy.deepcopy(model.img_da_head.state_dict())
     log_vars = model.train_step(uda_batch(), wrapper)
     assert wrapper.backwards == 2 and wrapper.steps == 1

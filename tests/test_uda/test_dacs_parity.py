@@ -6,18 +6,17 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.optim import OptimWrapper
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmuda.engine import EMATeacherHook, UDAOptimWrapperConstructor, ema_update
+from mmuda.engine import EMATeacherHook, ema_update
 from mmuda.models import DACS, BlockMaskGenerator
 from mmuda.models.utils.augmentation import strong_augment
 from mmuda.models.utils.classmix import class_mix_masks
 from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
 
-from ..helpers import ROOT
+from ..helpers import ROOT, counting_optim_wrapper
 
 H, W = 32, 64
 
@@ -128,24 +127,8 @@ def test_ema_momentum_and_parameters_only():
         EMATeacherHook(alpha=1.0)
 
 
-class _CountingOptimWrapper(OptimWrapper):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.backwards = self.steps = 0
-
-    def backward(self, loss, **kwargs):
-        self.backwards += 1
-        super().backward(loss, **kwargs)
-
-    def step(self, **kwargs):
-        self.steps += 1
-        super().step(**kwargs)
-
-
 def _optim_wrapper(model):
-    constructor = UDAOptimWrapperConstructor(
-        dict(type=_CountingOptimWrapper, optimizer=dict(type='SGD', lr=0.01)))
-    return constructor(model)
+    return counting_optim_wrapper(model)
 
 
 def test_one_optimizer_step_after_several_backward_passes():
