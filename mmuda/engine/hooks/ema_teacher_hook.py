@@ -1,8 +1,9 @@
 # Copyright (c) mmuda contributors. All rights reserved.
+import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmuda.registry import HOOKS
+from .utils import runner_model
 
 
 @HOOKS.register_module()
@@ -30,13 +31,8 @@ class EMATeacherHook(Hook):
         self.alpha = float(alpha)
         self.update_buffers = update_buffers
 
-    @staticmethod
-    def _model(runner):
-        model = runner.model
-        return model.module if is_model_wrapper(model) else model
-
     def before_run(self, runner) -> None:
-        model = self._model(runner)
+        model = runner_model(runner)
         for name in ('student', 'teacher'):
             if not hasattr(model, name):
                 raise AttributeError(
@@ -47,7 +43,7 @@ class EMATeacherHook(Hook):
         return min(1 - 1 / (iteration + 1), self.alpha)
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = self._model(runner)
+        model = runner_model(runner)
         self.update(model.student, model.teacher, runner.iter)
 
     def update(self, student, teacher, iteration: int) -> None:
@@ -58,7 +54,6 @@ class EMATeacherHook(Hook):
 def ema_update(student, teacher, alpha: float, update_buffers: bool = False) -> None:
     """``teacher = alpha * teacher + (1 - alpha) * student`` in place (no autograd), with
     one multi-tensor operation per step rather than one per parameter."""
-    import torch
     with torch.no_grad():
         t_params = [p.data for p in teacher.parameters()]
         s_params = [p.data for p in student.parameters()]

@@ -1,10 +1,10 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmuda.models.utils.masking import BlockMaskGenerator
 from mmuda.registry import HOOKS
+from .utils import runner_model
 
 
 @HOOKS.register_module()
@@ -29,14 +29,14 @@ class MaskingHook(Hook):
         self.seed = int(seed)
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner_model(runner)
         if not hasattr(model, 'mask_source'):
             raise AttributeError(
                 f'MaskingHook needs a model that uses masks (a `mask_source` attribute); '
                 f'{type(model).__name__} has none')
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        model = runner_model(runner)
         rng = torch.Generator().manual_seed(self.seed * 1_000_003 + runner.iter)
         model.mask_source = lambda batch, height, width, device: self.generator(
             batch, height, width, device, generator=rng)

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import torch
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 
 from mmuda.registry import HOOKS
+from .utils import runner_model
 
 
 @HOOKS.register_module()
@@ -34,12 +34,8 @@ class UDAVisualizationHook(Hook):
         self.interval = interval
         self.max_images = max_images
 
-    @staticmethod
-    def _model(runner):
-        return runner.model.module if is_model_wrapper(runner.model) else runner.model
-
     def before_run(self, runner) -> None:
-        model = self._model(runner)
+        model = runner_model(runner)
         if not hasattr(model, 'keep_debug_state'):
             raise AttributeError('UDAVisualizationHook needs a UDA model (mmuda.UDABase)')
         model.keep_debug_state = True
@@ -63,7 +59,7 @@ class UDAVisualizationHook(Hook):
     def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if not self.every_n_train_iters(runner, self.interval):
             return
-        model = self._model(runner)
+        model = runner_model(runner)
         state = model.debug_state
         if 'src_img' not in state:
             return

@@ -18,8 +18,24 @@ def domain_bce(logits: torch.Tensor, is_source: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, target.expand_as(logits))
 
 
+class _BehindGRL(nn.Module):
+    """A classifier behind a gradient reversal layer of weight ``grl_weight`` (> 0)."""
+
+    def __init__(self, grl_weight: float):
+        super().__init__()
+        if grl_weight <= 0:
+            raise ValueError(f'grl_weight must be > 0, got {grl_weight}')
+        self.grl_weight = float(grl_weight)
+
+    def grl(self, feat: torch.Tensor, consistency: bool) -> torch.Tensor:
+        """The gradient reaching ``feat`` is reversed and scaled by ``grl_weight``; for the
+        consistency term (``consistency=True``) it is scaled without reversal, as the
+        reference."""
+        return scale_gradient(feat, self.grl_weight if consistency else -self.grl_weight)
+
+
 @MODELS.register_module()
-class ImageDomainClassifier(nn.Module):
+class ImageDomainClassifier(_BehindGRL):
     """Per-pixel domain classifier on a backbone feature map: GRL, 1x1 conv to ``channels``,
     ReLU, 1x1 conv to one logit (weights ~ N(0, 0.001), bias 0).
 
@@ -30,10 +46,7 @@ class ImageDomainClassifier(nn.Module):
     """
 
     def __init__(self, in_channels: int = 1024, channels: int = 512, grl_weight: float = 0.1):
-        super().__init__()
-        if grl_weight <= 0:
-            raise ValueError(f'grl_weight must be > 0, got {grl_weight}')
-        self.grl_weight = float(grl_weight)
+        super().__init__(grl_weight)
         self.conv1 = nn.Conv2d(in_channels, channels, 1)
         self.conv2 = nn.Conv2d(channels, 1, 1)
         for conv in (self.conv1, self.conv2):
@@ -41,15 +54,12 @@ class ImageDomainClassifier(nn.Module):
             nn.init.zeros_(conv.bias)
 
     def forward(self, feat: torch.Tensor, consistency: bool = False) -> torch.Tensor:
-        """(B, C, H, W) -> (B, 1, H, W) logits. The gradient reaching ``feat`` is reversed and
-        scaled by ``grl_weight``; with ``consistency=True`` (the consistency term) it is
-        scaled by ``grl_weight`` without reversal, as the reference."""
-        x = scale_gradient(feat, self.grl_weight if consistency else -self.grl_weight)
-        return self.conv2(F.relu(self.conv1(x)))
+        """(B, C, H, W) -> (B, 1, H, W) logits (gradient to ``feat``: see :meth:`grl`)."""
+        return self.conv2(F.relu(self.conv1(self.grl(feat, consistency))))
 
 
 @MODELS.register_module()
-class InstanceDomainClassifier(nn.Module):
+class InstanceDomainClassifier(_BehindGRL):
     """Domain classifier on pooled RoI features: GRL, FC ``channels`` + ReLU + dropout, FC
     ``channels`` + ReLU + dropout, FC to one logit (weights ~ N(0, 0.01), last ~ N(0, 0.05),
     as the reference).
@@ -63,10 +73,7 @@ class InstanceDomainClassifier(nn.Module):
 
     def __init__(self, in_channels: int = 2048, channels: int = 1024, dropout: float = 0.5,
                  grl_weight: float = 0.1):
-        super().__init__()
-        if grl_weight <= 0:
-            raise ValueError(f'grl_weight must be > 0, got {grl_weight}')
-        self.grl_weight = float(grl_weight)
+        super().__init__(grl_weight)
         self.fc1 = nn.Linear(in_channels, channels)
         self.fc2 = nn.Linear(channels, channels)
         self.fc3 = nn.Linear(channels, 1)
@@ -77,10 +84,10 @@ class InstanceDomainClassifier(nn.Module):
 
     def forward(self, feat: torch.Tensor, consistency: bool = False) -> torch.Tensor:
         """(N, C) or (N, C, h, w) RoI features (the latter are averaged) -> (N, 1) logits;
-        gradient to ``feat`` as :meth:`ImageDomainClassifier.forward`."""
+        gradient to ``feat``: see :meth:`grl`."""
         if feat.dim() == 4:
             feat = feat.mean(dim=(2, 3))
-        x = scale_gradient(feat, self.grl_weight if consistency else -self.grl_weight)
+        x = self.grl(feat, consistency)
         x = self.dropout(F.relu(self.fc1(x)))
         x = self.dropout(F.relu(self.fc2(x)))
         return self.fc3(x)

@@ -9,8 +9,8 @@ import torch
 import torch.nn as nn
 from mmengine.dist import get_rank
 from mmengine.model import BaseModel
-from mmengine.registry import DefaultScope
 from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
 from torch.nn.parallel import DistributedDataParallel
 
 from mmuda.registry import MODELS

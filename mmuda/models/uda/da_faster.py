@@ -25,7 +25,9 @@ def two_stage_losses(detector, feats: Tuple[torch.Tensor], data_samples: List
         feats, rpn_samples, proposal_cfg=proposal_cfg)
     losses = {(f'rpn_{k}' if 'loss' in k and 'rpn' not in k else k): v
               for k, v in rpn_losses.items()}
-    losses.update(detector.roi_head.loss(feats, proposals, data_samples))
+    # the RoI head renames the proposals' fields in place: give it copies
+    losses.update(detector.roi_head.loss(feats, [p.clone() for p in proposals],
+                                         data_samples))
     return losses, proposals
 
 
@@ -36,8 +38,7 @@ def sample_domain_rois(proposals: List, data_samples: List, num: int, add_gt: bo
     (source images only: target boxes must never be seen)."""
     boxes = []
     for props, sample in zip(proposals, data_samples):
-        # mmdet's RoI head renames the proposals' `bboxes` to `priors` when it samples them
-        b = (props.bboxes if 'bboxes' in props else props.priors).detach()
+        b = props.bboxes.detach()
         if b.shape[0] > num:
             keep = torch.randperm(b.shape[0], generator=generator)[:num].to(b.device)
             b = b[keep]

@@ -190,11 +190,10 @@ class DACS(UDABase):
     def pass_masked(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
         """MIC on masked images, one backward."""
         with optim_wrapper.optim_context(self):
-            losses = self.mic.loss(self.student, state['src_img'], state['src_samples'],
-                                   state['tgt_img'], state['pseudo_label'],
-                                   state['pseudo_weight'], self.mask_source, self.mean,
-                                   self.std, state['generator'])
-        state['masked_img'] = self.mic.last_masked_img
+            losses, state['masked_img'] = self.mic.loss(
+                self.student, state['src_img'], state['src_samples'], state['tgt_img'],
+                state['pseudo_label'], state['pseudo_weight'], self.mask_source, self.mean,
+                self.std, state['generator'])
         return self.backward(losses, optim_wrapper, prefix='masked.')
 
     #: the mix and masked passes need the teacher's pseudo-labels

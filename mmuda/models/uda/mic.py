@@ -1,7 +1,7 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """Masked Image Consistency (MIC, Hoyer et al. CVPR 2023) as a module that composes with a
 host UDA method (DACS here; AdvEnt/MinEnt later)."""
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 
@@ -40,13 +40,14 @@ class MaskedImageConsistency:
         self.mask_lambda = float(mask_lambda)
         self.aug = dict(color_jitter_strength=color_jitter_strength,
                         color_jitter_prob=color_jitter_prob, blur=blur)
-        self.last_masked_img: Optional[torch.Tensor] = None  # for visualisation
 
     def loss(self, student, source_img: torch.Tensor, source_samples: List,
              target_img: torch.Tensor, pseudo_label: torch.Tensor,
              pseudo_weight: torch.Tensor, mask_source: Optional[Callable],
              mean: torch.Tensor, std: torch.Tensor,
-             generator: Optional[torch.Generator] = None) -> Dict[str, torch.Tensor]:
+             generator: Optional[torch.Generator] = None
+             ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
+        """The MIC losses and the masked images they were computed on."""
         if mask_source is None:
             raise RuntimeError('MIC needs a mask each iteration: add dict(type="MaskingHook") '
                                'to custom_hooks')
@@ -64,8 +65,8 @@ class MaskedImageConsistency:
         if mode.endswith('aug'):
             img = strong_augment(img.clone(), mean, std, generator=generator, **self.aug)
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
-        self.last_masked_img = (img * mask.to(img.dtype)).detach()
-        losses, _ = segmentor_loss(student, self.last_masked_img, samples, weight)
+        masked = img * mask.to(img.dtype)
+        losses, _ = segmentor_loss(student, masked, samples, weight)
         if self.mask_lambda != 1:
             losses = {k: v * self.mask_lambda if 'loss' in k else v for k, v in losses.items()}
-        return losses
+        return losses, masked
