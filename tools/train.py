@@ -5,6 +5,7 @@ import logging
 import os
 import os.path as osp
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
@@ -93,6 +94,10 @@ def main():
         else:
             runner = RUNNERS.build(cfg)
         runner.train()
+    # leave the process group before exit: a gloo group torn down by the interpreter's exit
+    # can abort a rank ("terminate called without an active exception") after a good run
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 if __name__ == '__main__':

@@ -2,11 +2,12 @@
 from .base_seg import CheckedSegDataset
 from .cityscapes import CityscapesDataset, GTA5Dataset
 from .class_stats import load_class_stats, write_class_stats
-from .det_datasets import KITTIDetDataset, Sim10kDataset
-from .synthetic import SyntheticSegDataset
+from .det_datasets import CheckedCocoDataset, KITTIDetDataset, Sim10kDataset
+from .synthetic import SyntheticDetDataset, SyntheticSegDataset
 from .transforms import LoadSegAnnotations
 from .uda_dataset import RareClassSampler, UDADataset
 
 __all__ = ['CheckedSegDataset', 'CityscapesDataset', 'GTA5Dataset', 'SyntheticSegDataset',
            'LoadSegAnnotations', 'UDADataset', 'RareClassSampler', 'load_class_stats',
-           'write_class_stats', 'Sim10kDataset', 'KITTIDetDataset']
+           'write_class_stats', 'Sim10kDataset', 'KITTIDetDataset', 'CheckedCocoDataset',
+           'SyntheticDetDataset']

@@ -1,20 +1,22 @@
 # Copyright (c) mmuda contributors. All rights reserved.
-"""Detection datasets of the car benchmarks (Sim10k, KITTI -> Cityscapes), with boxes
-checked on loading: clipped to the image, dropped when empty, and counted in the log."""
+"""Detection datasets of the benchmarks (Cityscapes / Foggy Cityscapes as COCO json, Sim10k,
+KITTI), with boxes checked on loading: clipped to the image, dropped when empty, and counted in
+the log."""
 import glob
 import os.path as osp
 from typing import Dict, List
 
-from mmdet.datasets import BaseDetDataset, XMLDataset
+from mmdet.datasets import BaseDetDataset, CocoDataset, XMLDataset
 from mmengine.logging import MMLogger
 
 from mmuda.registry import DATASETS
 
 
-def check_boxes(data_list: List[dict], where: str) -> Dict[str, int]:
+def check_boxes(data_list: List[dict], where: str, dropped: int = 0) -> Dict[str, int]:
     """Clip every instance box to its image and drop boxes with zero area, in place; log the
-    counts (once per dataset) and return them."""
-    clipped = dropped = 0
+    counts (once per dataset) and return them. ``dropped``: boxes the loader already dropped
+    (e.g. mmdet's COCO parser skips empty boxes silently)."""
+    clipped = 0
     for info in data_list:
         w, h = info['width'], info['height']
         kept = []
@@ -35,6 +37,83 @@ def check_boxes(data_list: List[dict], where: str) -> Dict[str, int]:
             f'{where}: {clipped} box(es) reaching outside their image were clipped and '
             f'{dropped} box(es) with zero area (after clipping) were dropped')
     return dict(clipped=clipped, dropped=dropped)
+
+
+@DATASETS.register_module()
+class CheckedCocoDataset(CocoDataset):
+    """mmdet's :class:`CocoDataset` with the checks a UDA benchmark needs.
+
+    - every image the annotation file lists must exist (one error naming the first missing);
+    - images in the image folder that the annotation file does not list (with the same
+      suffix, ``img_suffix``, default: the extension of the listed files) are reported: they
+      would silently never be trained on, which usually means the annotation file belongs to
+      another split or another image set. ``unlisted_images``: 'error' (default), 'warn' or
+      'ignore' (e.g. Foggy Cityscapes' folders hold three fog densities: give the density's
+      suffix instead);
+    - boxes reaching outside their image are clipped and boxes of zero area dropped, counted
+      in the log and in ``box_fixes``.
+
+    Cityscapes and Foggy Cityscapes (``tools/dataset_converters/cityscapes_to_coco.py``) and
+    the embedded synthetic domains use it; the class list comes from ``metainfo``.
+    """
+
+    def __init__(self, *args, unlisted_images: str = 'error', img_suffix: str = None,
+                 **kwargs):
+        if unlisted_images not in ('error', 'warn', 'ignore'):
+            raise ValueError(f"unlisted_images must be 'error', 'warn' or 'ignore', got "
+                             f'{unlisted_images!r}')
+        self.unlisted_images, self.img_suffix = unlisted_images, img_suffix
+        self._empty_boxes = 0
+        super().__init__(*args, **kwargs)
+
+    def parse_data_info(self, raw_data_info: dict) -> dict:
+        # mmdet skips boxes of zero area (or outside the image) without a word: count them
+        img = raw_data_info['raw_img_info']
+        for ann in raw_data_info['raw_ann_info']:
+            if ann.get('ignore', False) or ann['category_id'] not in self.cat_ids:
+                continue
+            x1, y1, w, h = ann['bbox']
+            inter_w = max(0, min(x1 + w, img['width']) - max(x1, 0))
+            inter_h = max(0, min(y1 + h, img['height']) - max(y1, 0))
+            if inter_w * inter_h == 0 or ann.get('area', w * h) <= 0 or w < 1 or h < 1:
+                self._empty_boxes += 1
+        return super().parse_data_info(raw_data_info)
+
+    def load_data_list(self) -> List[dict]:
+        if not osp.isfile(self.ann_file):
+            raise FileNotFoundError(f'{type(self).__name__}: no annotation file '
+                                    f'{self.ann_file!r}; see docs/dataset_prepare.md')
+        data_list = super().load_data_list()
+        missing = [d['img_path'] for d in data_list if not osp.isfile(d['img_path'])]
+        if missing:
+            raise FileNotFoundError(
+                f'{type(self).__name__}: {len(missing)} image(s) listed in {self.ann_file!r} '
+                f'do not exist, e.g. {missing[0]!r} '
+                f'(data_prefix.img={self.data_prefix.get("img")!r})')
+        if self.unlisted_images != 'ignore' and data_list:
+            self._check_unlisted(data_list)
+        #: boxes clipped to / dropped outside their image on loading
+        self.box_fixes = check_boxes(data_list, f'{type(self).__name__} ({self.ann_file})',
+                                     dropped=self._empty_boxes)
+        return data_list
+
+    def _check_unlisted(self, data_list: List[dict]) -> None:
+        img_dir = self.data_prefix.get('img', '')
+        listed = {osp.normpath(d['img_path']) for d in data_list}
+        suffix = self.img_suffix or osp.splitext(data_list[0]['img_path'])[1]
+        on_disk = {osp.normpath(p) for p in glob.glob(osp.join(img_dir, '**', '*' + suffix),
+                                                      recursive=True)}
+        unlisted = sorted(on_disk - listed)
+        if not unlisted:
+            return
+        msg = (f'{type(self).__name__}: {len(unlisted)} image(s) ending in {suffix!r} under '
+               f'{img_dir!r} are not listed in {self.ann_file!r} (which lists {len(listed)}), '
+               f'e.g. {unlisted[0]!r}: is the annotation file of another split or image set? '
+               f'Set img_suffix to the files you mean, or unlisted_images=\'warn\' to train on '
+               f'the listed images only')
+        if self.unlisted_images == 'error':
+            raise ValueError(msg)
+        MMLogger.get_current_instance().warning(msg)
 
 
 @DATASETS.register_module()
@@ -131,3 +210,10 @@ class KITTIDetDataset(BaseDetDataset):
         #: boxes clipped to / dropped outside their image on loading
         self.box_fixes = check_boxes(data_list, type(self).__name__)
         return data_list
+
+    def filter_data(self) -> List[dict]:
+        """``filter_cfg=dict(filter_empty_gt=True)`` drops images without a box of the
+        classes (training only), as mmdet's COCO datasets do."""
+        if self.test_mode or not (self.filter_cfg or {}).get('filter_empty_gt', False):
+            return self.data_list
+        return [info for info in self.data_list if info['instances']]

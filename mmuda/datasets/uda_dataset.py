@@ -1,5 +1,6 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """The dataset wrapper that pairs a labelled source stream with an unlabelled target stream."""
+import bisect
 import copy
 import os.path as osp
 from typing import Dict, List, Optional, Union
@@ -79,8 +80,13 @@ class UDADataset(BaseDataset):
 
     Each stream has its own dataset and pipeline; the target pipeline should load no labels.
 
+    Multi-source: ``source`` may be a list of datasets (e.g. Sim10k and KITTI); the source
+    stream runs over their concatenation and each source sample carries its source's index as
+    ``source_domain`` in its metainfo (0 with one source), from which the domain classifiers
+    take per-source labels.
+
     Args:
-        source (dict | Dataset): the labelled source dataset.
+        source (dict | Dataset | list): the labelled source dataset(s).
         target (dict | Dataset): the unlabelled target dataset.
         rare_class_sampling (dict, optional): enable Rare Class Sampling of the source with
             keys ``class_temp`` (0.01), ``min_pixels`` (3000) and ``min_crop_ratio`` (0.5): the
@@ -89,16 +95,26 @@ class UDADataset(BaseDataset):
             drawn class. Needs ``class_stats.json`` beside the source data.
     """
 
-    def __init__(self, source: Union[dict, BaseDataset], target: Union[dict, BaseDataset],
+    def __init__(self, source: Union[dict, BaseDataset, List], target: Union[dict, BaseDataset],
                  rare_class_sampling: Optional[dict] = None, lazy_init: bool = False):
-        self.source = DATASETS.build(source) if isinstance(source, dict) else source
+        sources = list(source) if isinstance(source, (list, tuple)) else [source]
+        if not sources:
+            raise ValueError('UDADataset needs at least one source dataset')
+        self.sources = [DATASETS.build(s) if isinstance(s, dict) else s for s in sources]
+        self.source = self.sources[0]
         self.target = DATASETS.build(target) if isinstance(target, dict) else target
-        src_classes = tuple(self.source.metainfo.get('classes', ()))
         tgt_classes = tuple(self.target.metainfo.get('classes', ()))
-        if src_classes != tgt_classes:
-            raise ValueError(
-                'source and target datasets must have the same class list; got source '
-                f'{src_classes} and target {tgt_classes}')
+        for k, dataset in enumerate(self.sources):
+            src_classes = tuple(dataset.metainfo.get('classes', ()))
+            if src_classes != tgt_classes:
+                which = f'source {k} ({type(dataset).__name__})' if len(self.sources) > 1 \
+                    else 'source'
+                raise ValueError(
+                    f'source and target datasets must have the same class list; got {which} '
+                    f'{src_classes} and target {tgt_classes}')
+        if rare_class_sampling is not None and len(self.sources) > 1:
+            raise ValueError('rare_class_sampling supports one source dataset; got '
+                             f'{len(self.sources)}')
         self._metainfo = copy.deepcopy(self.source.metainfo)
         self.rcs_cfg: Optional[dict] = None
         self.rcs: Optional[RareClassSampler] = None
@@ -121,7 +137,9 @@ class UDADataset(BaseDataset):
     def full_init(self):
         if self._fully_initialized:
             return
-        self.source.full_init()
+        for dataset in self.sources:
+            dataset.full_init()
+        self._ends = list(np.cumsum([len(d) for d in self.sources]))
         self.target.full_init()
         if len(self.target) == 0:
             raise ValueError('the target dataset is empty')
@@ -136,14 +154,25 @@ class UDADataset(BaseDataset):
         self._fully_initialized = True
 
     def __len__(self) -> int:
-        return len(self.source)
+        if not self._fully_initialized:
+            self.full_init()
+        return int(self._ends[-1])
+
+    def _locate(self, idx: int):
+        """(source index, index in that source) of a source-stream index."""
+        k = bisect.bisect_right(self._ends, idx)
+        return k, idx - (int(self._ends[k - 1]) if k else 0)
 
     def get_data_info(self, idx: int) -> dict:
-        return self.source.get_data_info(idx)
+        k, local = self._locate(idx)
+        return self.sources[k].get_data_info(local)
 
     def _source_sample(self, idx: int) -> dict:
         if self.rcs is None:
-            return self.source[idx]
+            k, local = self._locate(idx)
+            sample = self.sources[k][local]
+            sample['data_samples'].set_metainfo(dict(source_domain=k))
+            return sample
         cls, idx = self.rcs.sample()
         threshold = self.rcs_cfg['min_pixels'] * self.rcs_cfg['min_crop_ratio']
         for _ in range(self.rcs_cfg['max_crop_tries']):

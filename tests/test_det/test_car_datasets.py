@@ -73,6 +73,14 @@ def test_kitti_car_boxes(tmp_path):
     assert ds.box_fixes == dict(clipped=1, dropped=0)
     with pytest.raises(ValueError, match='not among the classes'):
         KITTIDetDataset(data_root=str(root), pipeline=[], class_map={'Car': 'vehicle'})
+    # an image without a car: kept for testing, dropped for training with filter_empty_gt
+    Image.fromarray(np.zeros((30, 60, 3), np.uint8)).save(root / 'training/image_2/000001.png')
+    (root / 'training/label_2/000001.txt').write_text(
+        'Pedestrian 0.00 0 0.2 30.0 2.0 35.0 20.0 1.7 0.5 0.8 1.0 1.8 10.0 0.3\n')
+    assert len(KITTIDetDataset(data_root=str(root), pipeline=[], test_mode=True)) == 2
+    assert len(KITTIDetDataset(data_root=str(root), pipeline=[])) == 2
+    assert len(KITTIDetDataset(data_root=str(root), pipeline=[],
+                               filter_cfg=dict(filter_empty_gt=True))) == 1
     os.remove(root / 'training/image_2/000000.png')
     with pytest.raises(FileNotFoundError, match='000000.png'):
         KITTIDetDataset(data_root=str(root), pipeline=[])

@@ -161,3 +161,25 @@ def test_build_errors():
     with pytest.raises(ValueError, match='needs both'):
         MODELS.build(dict(type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
                           img_da_head=dict(type='ImageDomainClassifier', in_channels=256)))
+
+
+def test_multi_source_domain_classifiers():
+    """Two sources + target: 3-way domain classifiers; at initialisation (weights ~ N(0,
+    0.001)) their logits are ~0, so the cross-entropy is log 3."""
+    register_all_modules()
+    model = MODELS.build(dict(
+        type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+        img_da_head=dict(type='ImageDomainClassifier', in_channels=256, channels=32,
+                         num_domains=3),
+        ins_da_head=dict(type='InstanceDomainClassifier', in_channels=512, channels=32,
+                         num_domains=3),
+        train_cfg=dict(num_da_rois=16)))
+    model.train()
+    batch = uda_batch()
+    for k, sample in enumerate(batch['data_samples']['source']):
+        sample.set_metainfo(dict(source_domain=k))  # image 0 from source 0, image 1 source 1
+    log_vars = model.train_step(batch, counting_optim_wrapper(model))
+    assert log_vars['src.loss_da_img'].item() == pytest.approx(1.0986, abs=0.01)
+    assert log_vars['tgt.loss_da_img'].item() == pytest.approx(1.0986, abs=0.01)
+    assert torch.isfinite(log_vars['src.loss_da_cst'])
+    assert model.img_da_head.conv2.out_channels == 3

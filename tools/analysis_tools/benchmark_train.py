@@ -102,8 +102,10 @@ def main():
         runner.train_loop._iter += 1
     times = (model.pass_times or {}) if timing else {}
     sections = getattr(model, 'step_sections', ())
-    passes = {k: v for k, v in times.items() if k not in sections}
+    nested = getattr(model, 'nested_sections', ())  # timed inside a pass (e.g. grouping)
+    passes = {k: v for k, v in times.items() if k not in sections and k not in nested}
     other = {k: v for k, v in times.items() if k in sections}
+    within = {k: v for k, v in times.items() if k in nested}
 
     # each pass alone: the same code path with the rest of the step skipped (the passes it
     # depends on run untimed first)
@@ -128,6 +130,8 @@ def main():
         passes_alone_s={k: float(np.mean(v)) for k, v in alone.items()},
         # the rest of the step: pre-processing, optimizer step (+ gradient all-reduce), hooks
         other_in_step_s={k: float(np.mean(v)) for k, v in other.items()},
+        # parts of passes, per call (e.g. ViSGA's clustering, once per domain pass)
+        within_passes_s={k: float(np.mean(v)) for k, v in within.items()},
         hooks_s=float(np.mean(hooks[steady])),
         peak_memory_mb=round(_peak_memory_mb(), 1))
     if alone:

@@ -1,16 +1,20 @@
 # Copyright (c) mmuda contributors. All rights reserved.
-"""Train and evaluate methods on the embedded synthetic domains and print a summary table.
+"""Train and evaluate methods on the embedded synthetic domains and print summary tables.
 
     python tools/misc/demo.py                       # one seed of every method (make demo)
     python tools/misc/demo.py --seeds 0 1 2         # mean +- std over seeds
+    python tools/misc/demo.py --tasks detection --seeds 0 1 2 --methods all
     python tools/misc/demo.py --methods source_only oracle --iters 300
 
 Each method is trained with ``tools/train.py`` (a subprocess, exactly what a user runs), then
-its final checkpoint is evaluated on the target val split and on the source val split with
-mmseg's IoUMetric. Results go to ``<work-dir>/summary.json`` as
-``{"<method>": {"target_mIoU": .., "source_mIoU": .., "minutes": ..}, ...}``; with several
-seeds each number is the mean and ``*_std`` / ``per_seed`` entries are added, and
-``paired_differences`` gives each method's gain over the one before it, seed by seed.
+its final checkpoint is evaluated on the target val split and on the source val split:
+segmentation with mmseg's IoUMetric (mIoU), detection with mmdet's CocoMetric (AP50, i.e.
+``bbox_mAP_50`` x 100). Results go to ``<work-dir>/summary.json`` as
+``{"<method>": {"target_mIoU": .., "source_mIoU": .., "minutes": ..}, ...,
+"detection": {"<method>": {"target_AP50": .., ...}}}``; with several seeds each number is the
+mean and ``*_std`` / ``per_seed`` entries are added, and ``paired_differences`` gives each
+method's gain over the source-only baseline (detection) or over the method before it
+(segmentation), seed by seed.
 """
 import argparse
 import glob
@@ -25,19 +29,43 @@ import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-#: (method name, config) in the order of the table. Later methods append here.
-METHODS = {
-    'source_only': 'configs/source_only/source-only_segformer-mitb0_1k_synthetic-src2tgt.py',
-    'dacs': 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
-    'mic': 'configs/mic/mic-dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
-    'oracle': 'configs/oracle/oracle_segformer-mitb0_1k_synthetic-tgt.py',
+#: per task: (method name -> config) in the order of the table, the metric (key in the
+#: evaluator's results, scale, name) and the method the paired differences are taken against
+#: (None: the method before). Later methods append here.
+TASKS = {
+    'segmentation': dict(
+        methods={
+            'source_only':
+            'configs/source_only/source-only_segformer-mitb0_1k_synthetic-src2tgt.py',
+            'dacs': 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
+            'mic': 'configs/mic/mic-dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
+            'oracle': 'configs/oracle/oracle_segformer-mitb0_1k_synthetic-tgt.py',
+        },
+        metric=('mIoU', 1.0, 'mIoU'), baseline=None),
+    'detection': dict(
+        methods={
+            'source_only':
+            'configs/source_only/source-only_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
+            'da_faster':
+            'configs/da_faster/da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
+            'visga': 'configs/visga/visga_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
+            'mic': 'configs/mic/mic-da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
+            'oracle': 'configs/oracle/oracle_faster-rcnn-r18-c4_300_synthetic-fog.py',
+        },
+        metric=('coco/bbox_mAP_50', 100.0, 'AP50'), baseline='source_only',
+        # make demo leaves the oracle out (time); --methods all runs it
+        default=('source_only', 'da_faster', 'visga', 'mic')),
 }
+ALL_METHODS = sorted({m for task in TASKS.values() for m in task['methods']})
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    parser.add_argument('--tasks', nargs='+', default=list(TASKS), choices=list(TASKS))
+    parser.add_argument('--methods', nargs='+', default=None, choices=ALL_METHODS + ['all'],
+                        help="the methods to run (default: each task's default list, "
+                        "'all': every method)")
     parser.add_argument('--seeds', nargs='+', type=int, default=[0])
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--iters', type=int, default=None,
@@ -50,8 +78,10 @@ def parse_args():
 
 def train(config: str, work_dir: str, seed: int, iters) -> float:
     """Run tools/train.py; returns minutes taken."""
+    # no validation inside training: the demo evaluates the final checkpoint itself
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), osp.join(ROOT, config),
-           '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}']
+           '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}',
+           'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
     if iters is not None:
         # the warm-up (100 iterations, at most a tenth of the run) and poly decay of the
         # synthetic schedule fit in the run
@@ -71,31 +101,34 @@ def train(config: str, work_dir: str, seed: int, iters) -> float:
     return (time.time() - start) / 60
 
 
-def evaluate(config: str, checkpoint: str, work_dir: str) -> dict:
-    """mIoU of a checkpoint on target val and source val."""
+def evaluate(config: str, checkpoint: str, work_dir: str, metric=('mIoU', 1.0, 'mIoU')) -> dict:
+    """The metric of a checkpoint on target val and source val."""
     from mmengine.config import Config
-    from mmengine.runner import Runner
+    from mmengine.runner import Runner, TestLoop
 
     from mmuda.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    results = {}
-    for name, split in (('target_mIoU', 'target_val'), ('source_mIoU', 'source_val')):
-        cfg = Config.fromfile(osp.join(ROOT, config))
-        cfg.work_dir = osp.join(work_dir, 'eval_' + split)
-        cfg.load_from = checkpoint
-        cfg.test_dataloader.dataset = cfg[split]
-        cfg.default_hooks.pop('visualization', None)
-        cfg.log_level = 'WARNING'
-        metrics = Runner.from_cfg(cfg).test()
-        results[name] = round(float(metrics['mIoU']), 2)
+    key, scale, label = metric
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    cfg.work_dir = osp.join(work_dir, 'eval')
+    cfg.load_from = checkpoint
+    cfg.test_dataloader.dataset = cfg.target_val
+    cfg.default_hooks.pop('visualization', None)
+    cfg.log_level = 'WARNING'
+    runner = Runner.from_cfg(cfg)
+    results = {f'target_{label}': round(float(runner.test()[key]) * scale, 2)}
+    # the source split with the same runner (model and checkpoint already loaded)
+    source = TestLoop(runner, dict(cfg.test_dataloader, dataset=cfg.source_val),
+                      cfg.test_evaluator)
+    results[f'source_{label}'] = round(float(source.run()[key]) * scale, 2)
     return results
 
 
-def summarise(per_seed: dict) -> dict:
+def summarise(per_seed: dict, label: str = 'mIoU') -> dict:
     summary = {}
     for method, runs in per_seed.items():
         entry = {}
-        for key in ('target_mIoU', 'source_mIoU', 'minutes'):
+        for key in (f'target_{label}', f'source_{label}', 'minutes'):
             values = np.array([r[key] for r in runs], dtype=float)
             entry[key] = round(float(values.mean()), 2)
             if len(runs) > 1:
@@ -106,16 +139,18 @@ def summarise(per_seed: dict) -> dict:
     return summary
 
 
-def paired_differences(per_seed: dict) -> dict:
-    """Target mIoU of each method minus that of the method before it in the table, seed by
-    seed (runs with the same seed share the initial weights and the data order), as mean and
-    std over the seeds both have."""
+def paired_differences(per_seed: dict, label: str = 'mIoU', baseline=None) -> dict:
+    """Target metric of each method minus that of ``baseline`` (or, None, of the method
+    before it in the table), seed by seed (runs with the same seed share the initial weights
+    and the data order), as mean and std over the seeds both have."""
     methods = list(per_seed)
+    key = f'target_{label}'
+    pairs = [(baseline, m) for m in methods if m != baseline] if baseline in per_seed \
+        else list(zip(methods, methods[1:]))
     out = {}
-    for prev, method in zip(methods, methods[1:]):
-        before = {r['seed']: r['target_mIoU'] for r in per_seed[prev]}
-        diffs = [r['target_mIoU'] - before[r['seed']] for r in per_seed[method]
-                 if r['seed'] in before]
+    for prev, method in pairs:
+        before = {r['seed']: r[key] for r in per_seed[prev]}
+        diffs = [r[key] - before[r['seed']] for r in per_seed[method] if r['seed'] in before]
         if len(diffs) > 1:
             out[f'{method} - {prev}'] = dict(
                 mean=round(float(np.mean(diffs)), 2), std=round(float(np.std(diffs, ddof=1)), 2),
@@ -123,62 +158,80 @@ def paired_differences(per_seed: dict) -> dict:
     return out
 
 
-def print_table(summary: dict) -> None:
-    multi = any('target_mIoU_std' in v for v in summary.values())
+def print_table(summary: dict, label: str = 'mIoU') -> None:
+    multi = any(f'target_{label}_std' in v for v in summary.values())
 
     def fmt(entry, key):
         if multi:
             return f'{entry[key]:.1f} +- {entry[key + "_std"]:.1f}'
         return f'{entry[key]:.1f}'
 
-    header = f'{"method":<14}{"target mIoU":>16}{"source mIoU":>16}{"minutes":>10}'
+    header = f'{"method":<14}{"target " + label:>16}{"source " + label:>16}{"minutes":>10}'
     print(header)
     print('-' * len(header))
     for method, entry in summary.items():
-        print(f'{method:<14}{fmt(entry, "target_mIoU"):>16}{fmt(entry, "source_mIoU"):>16}'
-              f'{entry["minutes"]:>10.1f}')
+        print(f'{method:<14}{fmt(entry, "target_" + label):>16}'
+              f'{fmt(entry, "source_" + label):>16}{entry["minutes"]:>10.1f}')
 
 
-def main():
-    args = parse_args()
-    work_root = osp.abspath(args.work_dir)
+def run_task(task: str, args, work_root: str) -> dict:
+    """Train and evaluate the task's methods over the seeds; returns its summary."""
+    spec = TASKS[task]
+    label = spec['metric'][2]
     per_seed = {}
-    for method in args.methods:
-        config = METHODS[method]
+    wanted = args.methods or spec.get('default', list(spec['methods']))
+    for method, config in spec['methods'].items():
+        if method not in wanted and 'all' not in wanted:
+            continue
         for seed in args.seeds:
-            work_dir = osp.join(work_root, method if len(args.seeds) == 1 else
-                                f'{method}_seed{seed}')
+            name = method if task == 'segmentation' else f'det_{method}'
+            work_dir = osp.join(work_root, name if len(args.seeds) == 1 else
+                                f'{name}_seed{seed}')
             result_file = osp.join(work_dir, 'result.json')
             if args.skip_done and osp.exists(result_file):
                 with open(result_file) as f:
                     result = json.load(f)
                 if result.get('iters') == args.iters and result.get('config') == config:
-                    print(f'[demo] {method} (seed {seed}): done before: {result}', flush=True)
+                    print(f'[demo] {task} {method} (seed {seed}): done before: {result}',
+                          flush=True)
                     per_seed.setdefault(method, []).append(result)
                     continue
-            print(f'[demo] {method} (seed {seed}): training {config}', flush=True)
+            print(f'[demo] {task} {method} (seed {seed}): training {config}', flush=True)
             minutes = train(config, work_dir, seed, args.iters)
             checkpoints = sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
                                  key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
-            result = evaluate(config, checkpoints[-1], work_dir)
+            result = evaluate(config, checkpoints[-1], work_dir, spec['metric'])
             result.update(minutes=round(minutes, 2), seed=seed, config=config, iters=args.iters)
             with open(result_file, 'w') as f:
                 json.dump(result, f, indent=2)
-            print(f'[demo] {method} (seed {seed}): {result}', flush=True)
+            print(f'[demo] {task} {method} (seed {seed}): {result}', flush=True)
             per_seed.setdefault(method, []).append(result)
-    summary = summarise(per_seed)
-    paired = paired_differences(per_seed)
+    summary = summarise(per_seed, label)
+    paired = paired_differences(per_seed, label, spec['baseline'])
     if paired:
         summary['paired_differences'] = paired
+    print(f'\n{task}:')
+    print_table({k: v for k, v in summary.items() if k != 'paired_differences'}, label)
+    for name, d in paired.items():
+        print(f'{name}: {d["mean"]:+.1f} +- {d["std"]:.1f} target {label} (same-seed '
+              f'differences {d["per_seed"]})')
+    return summary
+
+
+def main():
+    args = parse_args()
+    work_root = osp.abspath(args.work_dir)
     os.makedirs(work_root, exist_ok=True)
+    summary = {}
+    for task in args.tasks:
+        result = run_task(task, args, work_root)
+        if task == 'segmentation':  # at the top level, as before detection existed
+            summary.update(result)
+        else:
+            summary[task] = result
     out = osp.join(work_root, 'summary.json')
     with open(out, 'w') as f:
         json.dump(summary, f, indent=2)
-    print()
-    print_table({k: v for k, v in summary.items() if k != 'paired_differences'})
-    for name, d in paired.items():
-        print(f'{name}: {d["mean"]:+.1f} +- {d["std"]:.1f} target mIoU (same-seed differences '
-              f'{d["per_seed"]})')
     print(f'\n[demo] written to {out}')
 
 

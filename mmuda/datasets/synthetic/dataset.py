@@ -4,8 +4,25 @@ from typing import Dict, Optional, Sequence
 
 from mmuda.registry import DATASETS
 from ..base_seg import CheckedSegDataset
-from .scene import CLASSES, PALETTE
+from ..det_datasets import CheckedCocoDataset
+from .scene import CLASSES, DET_CLASSES, PALETTE
 from .writer import domain_dir, domain_params, generate_domain
+
+
+def prepare_domain(dataset_name: str, domain: str, style: Optional[Dict], split: str,
+                   num_images: Optional[Dict[str, int]], img_size: Sequence[int], seed: int,
+                   generate: bool, data_root: str, kwargs: dict, own_keys) -> tuple:
+    """Check the arguments of a synthetic dataset and generate its domain if asked;
+    returns (generation parameters, domain folder)."""
+    if split not in ('train', 'val'):
+        raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+    for key in own_keys:
+        if key in kwargs:
+            raise TypeError(f'{dataset_name} sets {key} itself; remove it from the config')
+    params = domain_params(domain, style or {}, num_images or dict(train=400, val=100),
+                           img_size, seed)
+    folder = generate_domain(data_root, params) if generate else domain_dir(data_root, params)
+    return params, folder
 
 
 @DATASETS.register_module()
@@ -43,21 +60,41 @@ class SyntheticSegDataset(CheckedSegDataset):
                  generate: bool = True,
                  data_root: str = 'data/synthetic',
                  **kwargs):
-        if split not in ('train', 'val'):
-            raise ValueError(f"split must be 'train' or 'val', got {split!r}")
-        for key in ('data_prefix', 'img_suffix', 'seg_map_suffix'):
-            if key in kwargs:
-                raise TypeError(f'SyntheticSegDataset sets {key} itself; remove it from the '
-                                'config')
-        self.params = domain_params(domain, style or {},
-                                    num_images or dict(train=400, val=100), img_size, seed)
-        if generate:
-            folder = generate_domain(data_root, self.params)
-        else:
-            folder = domain_dir(data_root, self.params)
+        self.params, folder = prepare_domain(
+            type(self).__name__, domain, style, split, num_images, img_size, seed, generate,
+            data_root, kwargs, ('data_prefix', 'img_suffix', 'seg_map_suffix'))
         self.domain = domain
         super().__init__(
             data_root=folder,
             data_prefix=dict(img_path=osp.join('images', split),
                              seg_map_path=osp.join('labels', split)),
             img_suffix='.png', seg_map_suffix='.png', **kwargs)
+
+
+@DATASETS.register_module()
+class SyntheticDetDataset(CheckedCocoDataset):
+    """One split of an embedded synthetic domain as a detection dataset: the boxes of its
+    visible cars and persons (``annotations/instances_<split>.json``, COCO format, the layout
+    ``tools/dataset_converters/cityscapes_to_coco.py`` writes), read with mmdet's COCO
+    loading and metric. Same arguments as :class:`SyntheticSegDataset` (the same domain
+    folder serves both tasks); the rest go to mmdet's ``CocoDataset``.
+    """
+    METAINFO = dict(classes=DET_CLASSES, palette=[PALETTE[CLASSES.index(c)]
+                                                  for c in DET_CLASSES])
+
+    def __init__(self,
+                 domain: str,
+                 style: Optional[Dict] = None,
+                 split: str = 'train',
+                 num_images: Optional[Dict[str, int]] = None,
+                 img_size: Sequence[int] = (128, 256),
+                 seed: int = 0,
+                 generate: bool = True,
+                 data_root: str = 'data/synthetic',
+                 **kwargs):
+        self.params, folder = prepare_domain(
+            type(self).__name__, domain, style, split, num_images, img_size, seed, generate,
+            data_root, kwargs, ('data_prefix', 'ann_file'))
+        self.domain = domain
+        super().__init__(data_root=folder, ann_file=f'annotations/instances_{split}.json',
+                         data_prefix=dict(img=f'images/{split}/'), **kwargs)

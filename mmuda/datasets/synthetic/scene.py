@@ -28,6 +28,9 @@ CLASSES = ('road', 'sidewalk', 'building', 'vegetation', 'sky', 'car', 'person',
 PALETTE = [[128, 64, 128], [244, 35, 232], [70, 70, 70], [107, 142, 35],
            [70, 130, 180], [0, 0, 142], [220, 20, 60], [220, 220, 0]]
 IGNORE_INDEX = 255
+#: Object classes with boxes (detection), and the fewest visible pixels an annotated box has.
+DET_CLASSES = ('car', 'person')
+DET_MIN_AREA = 12
 FOG_MAX_DEPTH = 20.0
 ROAD, SIDEWALK, BUILDING, VEGETATION, SKY, CAR, PERSON, SIGN = range(8)
 
@@ -386,6 +389,41 @@ def render(rng: np.random.Generator, layout: Dict,
     if style['noise'] > 0:
         image = image + rng.normal(0, style['noise'], image.shape).astype(np.float32)
     return image.clip(0, 255).round().astype(np.uint8), label
+
+
+def instance_boxes(layout: Dict, classes: Tuple[str, ...] = DET_CLASSES,
+                   min_area: int = DET_MIN_AREA) -> List[Tuple[str, List[int], int]]:
+    """Tight boxes of the *visible* pixels of each object of ``classes``.
+
+    Objects are drawn back to front, so a nearer object (or an unlabelled clutter blob)
+    hides parts of the ones behind it; each object's silhouette is drawn again (same geometry,
+    no colour) and only the pixels no later object covers count. Objects with fewer than
+    ``min_area`` visible pixels are left out (they are not annotated, like Cityscapes'
+    fully hidden instances).
+
+    Returns:
+        list of (class name, [x, y, w, h] in COCO convention, visible pixel count).
+    """
+    h, w = layout['height'], layout['width']
+    owner = np.full((h, w), -1, np.int32)
+    silhouette = np.zeros((h, w), np.uint8)
+    scratch = np.zeros((h, w, 3), np.float32)
+    colour_rng = np.random.default_rng(0)  # colours are drawn but unused: geometry only
+    for index, obj in enumerate(layout['objects']):
+        silhouette[:] = 0
+        _draw_object(colour_rng, obj, silhouette, scratch, DEFAULT_STYLE)
+        owner[silhouette != 0] = index
+    boxes = []
+    for index, obj in enumerate(layout['objects']):
+        if obj['kind'] not in classes:
+            continue
+        ys, xs = np.nonzero(owner == index)
+        if xs.size < min_area:
+            continue
+        x0, y0 = int(xs.min()), int(ys.min())
+        boxes.append((obj['kind'], [x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1],
+                      int(xs.size)))
+    return boxes
 
 
 def generate_scene(seed_seq: List[int], height: int, width: int,

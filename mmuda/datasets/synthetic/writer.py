@@ -9,6 +9,9 @@ Layout of one domain (what :class:`SyntheticSegDataset` reads with mmseg's loadi
         meta.json                                 generation parameters and class statistics
         class_stats.json                          per-image class pixel counts (Rare Class
                                                   Sampling; see mmuda/datasets/class_stats.py)
+        annotations/instances_{train,val}.json    COCO boxes of the visible cars and persons
+                                                  (detection; the layout of
+                                                  tools/dataset_converters/cityscapes_to_coco.py)
 
 ``<hash>`` is a digest of every generation parameter, so editing a style in a config makes a
 new folder instead of silently reusing stale data. Generation writes into a temporary folder
@@ -30,9 +33,9 @@ import cv2
 import numpy as np
 
 from ..class_stats import STATS_FILE, class_counts
-from .scene import CLASSES, generate_scene, merge_style
+from .scene import CLASSES, DET_CLASSES, generate_scene, instance_boxes, merge_style
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: COCO boxes (images unchanged)
 SPLITS = ('train', 'val')
 
 
@@ -57,17 +60,20 @@ def domain_dir(data_root: str, params: Dict) -> str:
 
 
 def _write_split(out_dir: str, params: Dict, split: str, per_image: list) -> np.ndarray:
-    """Render one split; returns the pixel count of each class (and ignore, last) and appends
-    each image's class counts to ``per_image`` (the Rare Class Sampling statistics)."""
+    """Render one split; returns the pixel count of each class (and ignore, last), appends
+    each image's class counts to ``per_image`` (the Rare Class Sampling statistics) and writes
+    the split's COCO boxes."""
     img_dir, lbl_dir = osp.join(out_dir, 'images', split), osp.join(out_dir, 'labels', split)
     os.makedirs(img_dir)
     os.makedirs(lbl_dir)
     height, width = params['img_size']
     domain_key = zlib.crc32(params['domain'].encode())
     counts = np.zeros(len(CLASSES) + 1, np.int64)
+    categories = [dict(id=i + 1, name=c) for i, c in enumerate(DET_CLASSES)]
+    images, annotations = [], []
     for index in range(params['num_images'][split]):
         seed_seq = [params['seed'], domain_key, SPLITS.index(split), index]
-        image, label, _ = generate_scene(seed_seq, height, width, params['style'])
+        image, label, layout = generate_scene(seed_seq, height, width, params['style'])
         name = f'{params["domain"]}_{index:05d}.png'
         cv2.imwrite(osp.join(img_dir, name), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
         cv2.imwrite(osp.join(lbl_dir, name), label)
@@ -76,6 +82,14 @@ def _write_split(out_dir: str, params: Dict, split: str, per_image: list) -> np.
         counts[-1] += hist[255]
         per_image.append(dict(seg_map=osp.join('labels', split, name),
                               counts=class_counts(label, len(CLASSES))))
+        images.append(dict(id=index, file_name=name, height=height, width=width))
+        for cls, box, area in instance_boxes(layout):
+            annotations.append(dict(id=len(annotations) + 1, image_id=index,
+                                    category_id=DET_CLASSES.index(cls) + 1, bbox=box,
+                                    area=area, iscrowd=0))
+    os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
+    with open(osp.join(out_dir, 'annotations', f'instances_{split}.json'), 'w') as f:
+        json.dump(dict(images=images, annotations=annotations, categories=categories), f)
     return counts
 
 

@@ -124,6 +124,14 @@ class UDABase(BaseModel):
         sync()
         self.pass_times.setdefault(name, []).append(time.perf_counter() - start)
 
+    def register_pixel_stats(self) -> None:
+        """Non-persistent ``mean``/``std`` buffers (0-255, shape (3,)) of the student's
+        pre-processor, for augmentation in de-normalised space (DACS, MIC)."""
+        pre = self.student.data_preprocessor
+        self.register_buffer('mean', pre.mean.detach().clone().view(-1).float(),
+                             persistent=False)
+        self.register_buffer('std', pre.std.detach().clone().view(-1).float(), persistent=False)
+
     def _frozen_copy(self) -> nn.Module:
         module = copy.deepcopy(self.student)
         for param in module.parameters():

@@ -9,8 +9,9 @@ from mmdet.structures.bbox import bbox2roi
 from mmengine.optim import OptimWrapper
 
 from mmuda.registry import MODELS
-from ..domain_heads.da_faster_heads import domain_bce, domain_consistency_loss
+from ..domain_heads.da_faster_heads import domain_consistency_loss, domain_loss
 from .base import UDABase
+from .mic_det import DetMaskedImageConsistency
 
 
 def two_stage_losses(detector, feats: Tuple[torch.Tensor], data_samples: List
@@ -52,13 +53,19 @@ def sample_domain_rois(proposals: List, data_samples: List, num: int, add_gt: bo
 class DAFasterRCNN(UDABase):
     """DA-Faster R-CNN on an mmdet two-stage detector (the student).
 
-    Each iteration runs two passes and one optimizer step:
+    Each iteration runs these passes and one optimizer step:
 
     - source: detection losses; image-level domain loss (label 1) on the last backbone
       feature map; instance-level domain loss on the res5 RoI features of random RPN
       proposals plus the ground-truth boxes; consistency;
     - target: the same domain losses with label 0 and proposals only (no detection loss, no
-      target boxes).
+      target boxes);
+    - with ``mic``: teacher (pseudo-boxes) and masked (see :class:`DetMaskedImageConsistency`;
+      needs :class:`EMATeacherHook` and :class:`MaskingHook`).
+
+    Multi-source (several source datasets in :class:`UDADataset`): domain classifiers with
+    ``num_domains`` = sources + 1 learn which source (or the target) each image comes from.
+    Without domain heads the model is the source-only baseline (+ MIC if ``mic`` is set).
 
     The domain classifiers sit behind gradient reversal layers (weight 0.1 in their
     configs); the consistency term reaches the features with a non-reversed gradient of the
@@ -68,57 +75,90 @@ class DAFasterRCNN(UDABase):
         model (dict): the detector (e.g. mmdet's Faster R-CNN R-50-C4 config).
         img_da_head (dict): :class:`ImageDomainClassifier` config, or None to disable.
         ins_da_head (dict): :class:`InstanceDomainClassifier` config, or None to disable.
+        mic (dict, optional): :class:`DetMaskedImageConsistency` arguments; enables MIC.
         train_cfg (dict): ``img_weight`` (1.0), ``ins_weight`` (1.0), ``cst_weight`` (0.1; 0
             disables), ``num_da_rois`` (256 random proposals per image), ``seed`` (0).
     """
 
+    #: train_cfg keys and their defaults (an unknown key is an error)
+    default_train_cfg = dict(img_weight=1.0, ins_weight=1.0, cst_weight=0.1, num_da_rois=256,
+                             seed=0)
+
     def __init__(self, model: dict, img_da_head: Optional[dict] = None,
-                 ins_da_head: Optional[dict] = None, train_cfg: Optional[dict] = None,
-                 **kwargs):
-        defaults = dict(img_weight=1.0, ins_weight=1.0, cst_weight=0.1, num_da_rois=256,
-                        seed=0)
+                 ins_da_head: Optional[dict] = None, mic: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None, **kwargs):
         train_cfg = dict(train_cfg or {})
-        unknown = set(train_cfg) - set(defaults)
+        unknown = set(train_cfg) - set(self.default_train_cfg)
         if unknown:
-            raise KeyError(f'unknown DAFasterRCNN train_cfg key(s) {sorted(unknown)}; '
-                           f'expected {sorted(defaults)}')
-        super().__init__(model, train_cfg=dict(defaults, **train_cfg), **kwargs)
+            raise KeyError(f'unknown {type(self).__name__} train_cfg key(s) {sorted(unknown)}; '
+                           f'expected {sorted(self.default_train_cfg)}')
+        super().__init__(model, teacher=mic is not None,
+                         train_cfg=dict(self.default_train_cfg, **train_cfg), **kwargs)
         if not hasattr(self.student, 'roi_head') or not hasattr(self.student, 'rpn_head'):
-            raise TypeError(f'DAFasterRCNN needs a two-stage detector (rpn_head and '
+            raise TypeError(f'{type(self).__name__} needs a two-stage detector (rpn_head and '
                             f'roi_head); got {type(self.student).__name__}')
         self.img_da_head = MODELS.build(img_da_head) if img_da_head else None
         self.ins_da_head = MODELS.build(ins_da_head) if ins_da_head else None
         if self.train_cfg['cst_weight'] and not (self.img_da_head and self.ins_da_head):
             raise ValueError('the consistency term (cst_weight > 0) needs both the image- and '
                              'the instance-level domain classifiers')
+        self.mic = DetMaskedImageConsistency(**mic) if mic is not None else None
+        if self.mic is not None:
+            self.register_pixel_stats()
+
+    @staticmethod
+    def domain_labels(data_samples: List, is_source: bool, device) -> torch.Tensor:
+        """Domain label of each image: 0 for target, 1 + the index of its source for source
+        images (``source_domain`` in the sample's metainfo, set by :class:`UDADataset` when
+        it pairs several sources; 0 with one source). Binary classifiers see source = 1."""
+        labels = [1 + int(s.metainfo.get('source_domain', 0)) if is_source else 0
+                  for s in data_samples]
+        return torch.tensor(labels, dtype=torch.long, device=device)
+
+    def roi_features(self, feats: Tuple[torch.Tensor], rois: torch.Tensor) -> torch.Tensor:
+        """The RoI head's features of ``rois`` (after its shared head, e.g. res5)."""
+        roi_head = self.student.roi_head
+        roi_feats = roi_head.bbox_roi_extractor(
+            feats[:roi_head.bbox_roi_extractor.num_inputs], rois)
+        if roi_head.with_shared_head:
+            roi_feats = roi_head.shared_head(roi_feats)
+        return roi_feats
 
     def domain_losses(self, feats, proposals, data_samples, is_source: bool,
                       generator: torch.Generator) -> Dict[str, torch.Tensor]:
         """Image-level, instance-level and consistency losses of one domain's batch."""
-        cfg = self.train_cfg
-        domain = torch.full((len(data_samples), ), is_source, dtype=torch.bool,
-                            device=feats[-1].device)
+        domain = self.domain_labels(data_samples, is_source, feats[-1].device)
         losses = {}
         if self.img_da_head is not None:
             img_logits = self.img_da_head(feats[-1])
-            losses['loss_da_img'] = domain_bce(img_logits, domain) * cfg['img_weight']
+            losses['loss_da_img'] = domain_loss(img_logits, domain) * \
+                self.train_cfg['img_weight']
         if self.ins_da_head is not None:
-            rois = sample_domain_rois(proposals, data_samples, cfg['num_da_rois'],
+            rois = sample_domain_rois(proposals, data_samples, self.train_cfg['num_da_rois'],
                                       add_gt=is_source, generator=generator)
-            roi_head = self.student.roi_head
-            roi_feats = roi_head.bbox_roi_extractor(
-                feats[:roi_head.bbox_roi_extractor.num_inputs], rois)
-            if roi_head.with_shared_head:
-                roi_feats = roi_head.shared_head(roi_feats)
-            ins_logits = self.ins_da_head(roi_feats)
-            losses['loss_da_ins'] = domain_bce(ins_logits, domain[rois[:, 0].long()]) * \
-                cfg['ins_weight']
-            if cfg['cst_weight']:
-                img_prob = self.img_da_head(feats[-1], consistency=True)
-                ins_prob = self.ins_da_head(roi_feats, consistency=True)
-                losses['loss_da_cst'] = cfg['cst_weight'] * domain_consistency_loss(
-                    img_prob, ins_prob, rois[:, 0], len(data_samples))
+            losses.update(self.instance_losses(feats, self.roi_features(feats, rois), rois,
+                                               domain))
         return losses
+
+    def instance_losses(self, feats, roi_feats: torch.Tensor, rois: torch.Tensor,
+                        domain: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """DA-Faster's instance level: every RoI classified, and its consistency with the
+        image-level prediction of its image."""
+        cfg = self.train_cfg
+        ins_logits = self.ins_da_head(roi_feats)
+        losses = dict(loss_da_ins=domain_loss(ins_logits, domain[rois[:, 0].long()]) *
+                      cfg['ins_weight'])
+        if cfg['cst_weight']:
+            losses['loss_da_cst'] = self.consistency_loss(feats, roi_feats, rois, len(domain))
+        return losses
+
+    def consistency_loss(self, feats, roi_feats: torch.Tensor, rois: torch.Tensor,
+                         num_images: int) -> torch.Tensor:
+        """The weighted image/instance consistency term (non-reversed gradients)."""
+        img_logits = self.img_da_head(feats[-1], consistency=True)
+        ins_logits = self.ins_da_head(roi_feats, consistency=True)
+        return self.train_cfg['cst_weight'] * domain_consistency_loss(
+            img_logits, ins_logits, rois[:, 0], num_images)
 
     def pass_source(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
         with optim_wrapper.optim_context(self):
@@ -137,5 +177,32 @@ class DAFasterRCNN(UDABase):
                                         state['generator'])
         return self.backward(losses, optim_wrapper, prefix='tgt.')
 
+    def pass_teacher(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """MIC: the teacher's confident boxes on the un-masked target (into ``state``)."""
+        with optim_wrapper.optim_context(self):
+            state['pseudo_keep'], state['pseudo_samples'] = self.mic.pseudo_boxes(
+                self.teacher, state['tgt_img'], state['tgt_samples'])
+        boxes = sum(len(s.gt_instances) for s in state['pseudo_samples'])
+        return dict(pseudo_boxes=torch.tensor(boxes / len(state['tgt_samples'])))
+
+    def pass_masked(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
+        """MIC: confidence-weighted detection losses on the masked target, one backward."""
+        if not state['pseudo_keep']:  # no confident box in the batch: nothing to learn
+            return {}
+        with optim_wrapper.optim_context(self):
+            losses, state['masked_img'] = self.mic.loss(
+                self.student, state['tgt_img'], state['pseudo_keep'],
+                state['pseudo_samples'], self.mask_source, self.mean, self.std,
+                state['generator'])
+        return self.backward(losses, optim_wrapper, prefix='masked.')
+
+    #: the masked pass needs the teacher's pseudo-boxes
+    pass_dependencies = ('teacher', )
+
     def passes(self):
-        return [('source', self.pass_source), ('target', self.pass_target)]
+        names = ['source']
+        if self.img_da_head is not None or self.ins_da_head is not None:
+            names.append('target')
+        if self.mic is not None:
+            names += ['teacher', 'masked']
+        return [(name, getattr(self, f'pass_{name}')) for name in names]

@@ -1,6 +1,6 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """DAFormer self-training (DACS-style), optionally with MIC."""
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -85,9 +85,7 @@ class DACS(UDABase):
         self.mic = MaskedImageConsistency(**mic) if mic is not None else None
         self.num_classes = self.student.decode_head.num_classes
         self.ignore_index = self.student.decode_head.ignore_index
-        pre = self.student.data_preprocessor
-        self.register_buffer('mean', pre.mean.detach().clone().view(-1).float(), persistent=False)
-        self.register_buffer('std', pre.std.detach().clone().view(-1).float(), persistent=False)
+        self.register_pixel_stats()
 
     # ------------------------------------------------------------------ pieces
     def train(self, mode: bool = True):

@@ -1,5 +1,7 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .grl import GradientReversal, GradientScale, scale_gradient
+from .grouping import complete_linkage_groups, group_means
 from .masking import BlockMaskGenerator
 
-__all__ = ['BlockMaskGenerator', 'GradientReversal', 'GradientScale', 'scale_gradient']
+__all__ = ['BlockMaskGenerator', 'GradientReversal', 'GradientScale', 'scale_gradient',
+           'complete_linkage_groups', 'group_means']

@@ -1,0 +1,130 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+"""MIC for detection: pseudo-boxes, confidence-weighted losses against hand-computed values,
+and the step of MIC(DA-Faster)."""
+import pytest
+import torch
+from mmdet.structures import DetDataSample
+from mmengine.structures import InstanceData
+
+from mmuda.models.uda.mic_det import DetMaskedImageConsistency
+from mmuda.models.utils.det_losses import (confidence_weighted_roi_loss,
+                                           confidence_weighted_rpn_loss)
+from mmuda.registry import MODELS
+from mmuda.utils import register_all_modules
+
+from ..helpers import counting_optim_wrapper
+from .test_da_faster import tiny_c4_faster_rcnn, uda_batch
+
+
+class FakeTeacher:
+    """Predicts fixed boxes and scores."""
+
+    def __init__(self, scores):
+        self.scores = scores
+
+    def predict(self, img, samples, rescale=True):
+        assert rescale is False  # boxes in the coordinates of the input batch
+        out = []
+        for scores, sample in zip(self.scores, samples):
+            pred = DetDataSample(metainfo=sample.metainfo)
+            n = len(scores)
+            pred.pred_instances = InstanceData(
+                bboxes=torch.tensor([[10., 10., 40., 30.]]).repeat(n, 1),
+                scores=torch.tensor(scores), labels=torch.arange(n) % 2)
+            out.append(pred)
+        return out
+
+
+def test_pseudo_boxes_threshold_and_skip():
+    mic = DetMaskedImageConsistency(pseudo_threshold=0.8)
+    samples = [DetDataSample(metainfo=dict(img_shape=(64, 64))) for _ in range(3)]
+    keep, pseudo = mic.pseudo_boxes(FakeTeacher([[0.9, 0.5, 0.8], [0.79], [0.95]]),
+                                    torch.zeros(3, 3, 64, 64), samples)
+    assert keep == [0, 2]  # image 1 has no box >= 0.8: skipped
+    assert len(pseudo[0].gt_instances) == 2 and len(pseudo[1].gt_instances) == 1
+    assert pseudo[0].gt_instances.labels.tolist() == [0, 0]  # boxes 0 and 2 of image 0
+    assert pseudo[0].metainfo['img_shape'] == (64, 64)
+    with pytest.raises(ValueError, match='pseudo_threshold'):
+        DetMaskedImageConsistency(pseudo_threshold=1.5)
+
+
+def detector_with_flat_scores():
+    register_all_modules()
+    model = MODELS.build(dict(type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+                              train_cfg=dict(cst_weight=0.0)))
+    student = model.student
+    for layer in (student.rpn_head.rpn_cls, student.roi_head.bbox_head.fc_cls):
+        torch.nn.init.zeros_(layer.weight)
+        torch.nn.init.zeros_(layer.bias)
+    return model
+
+
+def test_confidence_weighted_losses_by_hand():
+    """Zero classifier weights: every anchor has objectness 0, so sigmoid = 0.5 and the BCE of
+    each sampled anchor is log 2; every RoI has a uniform softmax over 2 classes + background,
+    so its max is 1/3 and its CE is log 3. Weighted means: 0.5 log 2 and log(3) / 3; box
+    regression is off."""
+    model = detector_with_flat_scores()
+    model.train()
+    data = model.data_preprocessor(uda_batch(), True)
+    img, samples = data['inputs']['source'], data['data_samples']['source']
+    feats = model.student.extract_feat(img)
+    proposal_cfg = model.student.train_cfg.rpn_proposal
+    rpn_losses, proposals = confidence_weighted_rpn_loss(model.student.rpn_head, feats,
+                                                         samples, proposal_cfg)
+    assert sum(rpn_losses['loss_rpn_cls']).item() == pytest.approx(0.5 * 0.693147, rel=1e-4)
+    assert sum(rpn_losses['loss_rpn_bbox']).item() == 0
+    roi_losses = confidence_weighted_roi_loss(model.student.roi_head, feats, proposals,
+                                              samples)
+    assert roi_losses['loss_cls'].item() == pytest.approx(1.098612 / 3, rel=1e-4)
+    assert roi_losses['loss_bbox'].item() == 0
+    # the unweighted losses of the same detector, for contrast
+    plain = model.student.loss(img, samples)
+    assert sum(plain['loss_rpn_cls']).item() == pytest.approx(0.693147, rel=1e-4)
+    assert plain['loss_cls'].item() == pytest.approx(1.098612, rel=1e-4)
+
+
+def mic_da_faster(threshold=0.0):
+    register_all_modules()
+    model = MODELS.build(dict(
+        type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+        img_da_head=dict(type='ImageDomainClassifier', in_channels=256, channels=32),
+        ins_da_head=dict(type='InstanceDomainClassifier', in_channels=512, channels=32),
+        mic=dict(pseudo_threshold=threshold), train_cfg=dict(num_da_rois=16)))
+    model.init_weights()
+    model.mask_source = lambda b, h, w, device: (torch.rand(b, 1, h, w) > 0.5).float()
+    return model
+
+
+def test_mic_da_faster_step():
+    model = mic_da_faster(threshold=0.0)  # the untrained teacher's boxes all count
+    model.train()
+    assert not model.teacher.training  # the teacher predicts in eval mode
+    assert all(not p.requires_grad for p in model.teacher.parameters())
+    wrapper = counting_optim_wrapper(model)
+    log_vars = model.train_step(uda_batch(), wrapper)
+    assert [name for name, _ in model.passes()] == ['source', 'target', 'teacher', 'masked']
+    assert wrapper.backwards == 3 and wrapper.steps == 1
+    assert log_vars['pseudo_boxes'].item() > 0
+    assert torch.isfinite(log_vars['masked.loss_cls'])
+    assert log_vars['masked.loss_bbox'].item() == 0  # regression off on pseudo-boxes
+    assert not any(k.startswith('masked.loss_da') for k in log_vars)  # no DA on masked
+    assert all(p.grad is None or not p.grad.any() for p in model.teacher.parameters())
+
+
+def test_mic_skips_a_batch_without_confident_boxes():
+    model = mic_da_faster(threshold=1.0)  # no untrained score reaches 1
+    model.train()
+    wrapper = counting_optim_wrapper(model)
+    log_vars = model.train_step(uda_batch(), wrapper)
+    assert wrapper.backwards == 2 and wrapper.steps == 1
+    assert log_vars['pseudo_boxes'].item() == 0
+    assert not any(k.startswith('masked.') for k in log_vars)
+
+
+def test_mic_needs_the_masking_hook():
+    model = mic_da_faster()
+    model.mask_source = None
+    model.train()
+    with pytest.raises(RuntimeError, match='MaskingHook'):
+        model.train_step(uda_batch(), counting_optim_wrapper(model))
