@@ -5,58 +5,26 @@
 # Data: data/sim10k (JPEGImages/, Annotations/ VOC xml; all 10k images, no split file) and
 # the car-only Cityscapes json of tools/dataset_converters/cityscapes_to_coco.py --classes car
 # (docs/dataset_prepare.md).
+_base_ = ['./det_inputs_600x1200.py']
 cityscapes_root = 'data/cityscapes'
 sim10k_root = 'data/sim10k'
 det_classes = ('car', )
-img_scale = (1200, 600)  # (longer side max, shorter side)
-train_pipeline = [
-    dict(type='mmdet.LoadImageFromFile'),
-    dict(type='mmdet.LoadAnnotations', with_bbox=True),
-    dict(type='mmdet.Resize', scale=img_scale, keep_ratio=True),
-    dict(type='mmdet.RandomFlip', prob=0.5),
-    dict(type='mmdet.PackDetInputs'),
-]
-# the target stream loads no boxes (mmdet's LoadEmptyAnnotations): they cannot leak
-unlabelled_pipeline = [
-    dict(type='mmdet.LoadImageFromFile'),
-    dict(type='mmdet.LoadEmptyAnnotations'),
-    dict(type='mmdet.Resize', scale=img_scale, keep_ratio=True),
-    dict(type='mmdet.RandomFlip', prob=0.5),
-    dict(type='mmdet.PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='mmdet.LoadImageFromFile'),
-    dict(type='mmdet.Resize', scale=img_scale, keep_ratio=True),
-    dict(type='mmdet.LoadAnnotations', with_bbox=True),
-    dict(type='mmdet.PackDetInputs',
-         meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
 # source images without a car are not trained on (mmdet's filter_empty_gt)
 sim10k_train = dict(type='Sim10kDataset', data_root=sim10k_root,
-                    filter_cfg=dict(filter_empty_gt=True), pipeline=train_pipeline)
+                    filter_cfg=dict(filter_empty_gt=True), pipeline={{_base_.train_pipeline}})
 # every Cityscapes train image (no filtering: that would read target labels)
 target_train = dict(
     type='CheckedCocoDataset', data_root=cityscapes_root, metainfo=dict(classes=det_classes),
     ann_file='annotations/instances_car_train.json', data_prefix=dict(img='leftImg8bit/train/'),
-    img_suffix='_leftImg8bit.png', pipeline=unlabelled_pipeline)
+    img_suffix='_leftImg8bit.png', pipeline={{_base_.unlabelled_pipeline}})
 target_val = dict(
     type='CheckedCocoDataset', data_root=cityscapes_root, metainfo=dict(classes=det_classes),
     ann_file='annotations/instances_car_val.json', data_prefix=dict(img='leftImg8bit/val/'),
-    img_suffix='_leftImg8bit.png', test_mode=True, pipeline=test_pipeline)
+    img_suffix='_leftImg8bit.png', test_mode=True, pipeline={{_base_.test_pipeline}})
 
 train_dataloader = dict(
-    batch_size=1,  # one UDADataset item = 1 source + 1 target image
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(type='UDADataset', source=sim10k_train, target=target_train))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=target_val)
+val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
 val_evaluator = dict(type='mmdet.CocoMetric',
                      ann_file=cityscapes_root + '/annotations/instances_car_val.json',

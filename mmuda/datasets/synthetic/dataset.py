@@ -9,6 +9,11 @@ from .scene import CLASSES, DET_CLASSES, PALETTE
 from .writer import domain_dir, domain_params, generate_domain
 
 
+#: the arguments that describe a synthetic domain and one split of it, with their defaults
+DOMAIN_ARGS = dict(style=None, split='train', num_images=None, img_size=(128, 256), seed=0,
+                   generate=True, data_root='data/synthetic')
+
+
 def prepare_domain(dataset_name: str, domain: str, style: Optional[Dict], split: str,
                    num_images: Optional[Dict[str, int]], img_size: Sequence[int], seed: int,
                    generate: bool, data_root: str, kwargs: dict, own_keys) -> tuple:
@@ -82,19 +87,12 @@ class SyntheticDetDataset(CheckedCocoDataset):
     METAINFO = dict(classes=DET_CLASSES, palette=[PALETTE[CLASSES.index(c)]
                                                   for c in DET_CLASSES])
 
-    def __init__(self,
-                 domain: str,
-                 style: Optional[Dict] = None,
-                 split: str = 'train',
-                 num_images: Optional[Dict[str, int]] = None,
-                 img_size: Sequence[int] = (128, 256),
-                 seed: int = 0,
-                 generate: bool = True,
-                 data_root: str = 'data/synthetic',
-                 **kwargs):
-        self.params, folder = prepare_domain(
-            type(self).__name__, domain, style, split, num_images, img_size, seed, generate,
-            data_root, kwargs, ('data_prefix', 'ann_file'))
+    def __init__(self, domain: str, **kwargs):
+        domain_args = {k: kwargs.pop(k) for k in DOMAIN_ARGS if k in kwargs}
+        split = domain_args.get('split', DOMAIN_ARGS['split'])
+        self.params, folder = prepare_domain(type(self).__name__, domain,
+                                             **dict(DOMAIN_ARGS, **domain_args),
+                                             kwargs=kwargs, own_keys=('data_prefix', 'ann_file'))
         self.domain = domain
         super().__init__(data_root=folder, ann_file=f'annotations/instances_{split}.json',
                          data_prefix=dict(img=f'images/{split}/'), **kwargs)
