@@ -74,13 +74,14 @@ def tiny_c4_faster_rcnn(num_classes=2):
                                 max_per_img=20)))
 
 
-def da_faster(**train_cfg):
+def da_faster(method='DAFasterRCNN', mic=None, **train_cfg):
+    """A DA-Faster R-CNN (or subclass, ``method``) on the tiny detector, small domain heads."""
     register_all_modules()
     return MODELS.build(dict(
-        type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
+        type=method, model=tiny_c4_faster_rcnn(),
         img_da_head=dict(type='ImageDomainClassifier', in_channels=256, channels=32),
         ins_da_head=dict(type='InstanceDomainClassifier', in_channels=512, channels=32),
-        train_cfg=dict(dict(num_da_rois=16), **train_cfg)))
+        mic=mic, train_cfg=dict(dict(num_da_rois=16), **train_cfg)))
 
 
 def uda_batch(seed=0):

@@ -13,7 +13,7 @@ from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
 
 from ..helpers import counting_optim_wrapper
-from .test_da_faster import tiny_c4_faster_rcnn, uda_batch
+from .test_da_faster import da_faster, tiny_c4_faster_rcnn, uda_batch
 
 
 class FakeTeacher:
@@ -85,12 +85,7 @@ def test_confidence_weighted_losses_by_hand():
 
 
 def mic_da_faster(threshold=0.0):
-    register_all_modules()
-    model = MODELS.build(dict(
-        type='DAFasterRCNN', model=tiny_c4_faster_rcnn(),
-        img_da_head=dict(type='ImageDomainClassifier', in_channels=256, channels=32),
-        ins_da_head=dict(type='InstanceDomainClassifier', in_channels=512, channels=32),
-        mic=dict(pseudo_threshold=threshold), train_cfg=dict(num_da_rois=16)))
+    model = da_faster(mic=dict(pseudo_threshold=threshold))
     model.init_weights()
     model.mask_source = lambda b, h, w, device: (torch.rand(b, 1, h, w) > 0.5).float()
     return model

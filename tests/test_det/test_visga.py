@@ -6,11 +6,9 @@ import torch
 
 from mmuda.models.utils.grouping import (complete_linkage_groups, cosine_distances,
                                          group_means)
-from mmuda.registry import MODELS
-from mmuda.utils import register_all_modules
 
 from ..helpers import counting_optim_wrapper
-from .test_da_faster import tiny_c4_faster_rcnn, uda_batch
+from .test_da_faster import da_faster, uda_batch
 
 
 def unit(deg):
@@ -63,12 +61,7 @@ def test_group_means_and_their_gradient():
 
 
 def visga(**train_cfg):
-    register_all_modules()
-    return MODELS.build(dict(
-        type='ViSGA', model=tiny_c4_faster_rcnn(),
-        img_da_head=dict(type='ImageDomainClassifier', in_channels=256, channels=32),
-        ins_da_head=dict(type='InstanceDomainClassifier', in_channels=512, channels=32),
-        train_cfg=dict(dict(num_da_rois=16), **train_cfg)))
+    return da_faster('ViSGA', **train_cfg)
 
 
 def test_visga_step_groups_each_domain():

@@ -12,6 +12,15 @@ MASK_MODES = ('separate', 'separatesrc', 'separatetrg', 'separateaug', 'separate
               'separatetrgaug')
 
 
+def scale_losses(losses: Dict, factor: float) -> Dict:
+    """Multiply the loss terms (keys holding 'loss'; tensors or per-level lists of tensors)
+    of a loss dict by ``factor``; other entries (accuracies) are left as they are."""
+    if factor == 1:
+        return losses
+    return {k: ([x * factor for x in v] if isinstance(v, list) else v * factor)
+            if 'loss' in k else v for k, v in losses.items()}
+
+
 class MaskedImageConsistency:
     """The MIC loss: the student, on a masked image, must predict the teacher's pseudo-label
     of the complete image.
@@ -67,6 +76,5 @@ class MaskedImageConsistency:
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
         masked = img * mask.to(img.dtype)
         losses, _ = segmentor_loss(student, masked, samples, weight)
-        if self.mask_lambda != 1:
-            losses = {k: v * self.mask_lambda if 'loss' in k else v for k, v in losses.items()}
+        losses = scale_losses(losses, self.mask_lambda)
         return losses, masked

@@ -10,6 +10,7 @@ from mmengine.structures import InstanceData
 from mmuda.models.utils.augmentation import strong_augment
 from mmuda.models.utils.det_losses import (confidence_weighted_roi_loss,
                                            confidence_weighted_rpn_loss)
+from .mic import scale_losses
 
 
 class DetMaskedImageConsistency:
@@ -82,7 +83,4 @@ class DetMaskedImageConsistency:
                                                          proposal_cfg)
         losses.update(confidence_weighted_roi_loss(student.roi_head, feats, proposals,
                                                    samples))
-        if self.mask_lambda != 1:
-            losses = {k: [v * self.mask_lambda for v in vs] if isinstance(vs, list) else
-                      vs * self.mask_lambda if 'loss' in k else vs for k, vs in losses.items()}
-        return losses, masked
+        return scale_losses(losses, self.mask_lambda), masked

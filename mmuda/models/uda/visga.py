@@ -55,8 +55,9 @@ class ViSGA(DAFasterRCNN):
         roi_domain = domain[image]
         keys = image if cfg['cluster_per'] == 'image' else roi_domain
         reps, rep_domain = [], []
+        clustered_sets = torch.unique(keys)
         with self.timed('grouping'):
-            for key in torch.unique(keys):
+            for key in clustered_sets:
                 members = (keys == key).nonzero(as_tuple=True)[0]
                 groups = complete_linkage_groups(emb[members].detach(), cfg['tau'],
                                                  cfg['num_groups'])
@@ -67,7 +68,7 @@ class ViSGA(DAFasterRCNN):
         losses = dict(loss_da_ins=domain_loss(logits, torch.cat(rep_domain)) *
                       cfg['ins_weight'])
         # groups per clustered set, logged
-        losses['da_groups'] = reps.new_tensor(reps.shape[0] / len(torch.unique(keys)))
+        losses['da_groups'] = reps.new_tensor(reps.shape[0] / len(clustered_sets))
         if cfg['cst_weight']:
             losses['loss_da_cst'] = self.consistency_loss(feats, roi_feats, rois, len(domain))
         return losses
