@@ -7,7 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmuda.utils import init_cpu_dist, register_all_modules
+from mmuda.utils import close_dist, init_cpu_dist, register_all_modules
 
 
 def parse_args():
@@ -81,8 +81,13 @@ def main():
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
     init_cpu_dist(args.launcher)
-    runner = Runner.from_cfg(cfg)
-    runner.test()
+    run_test(cfg)
+    close_dist()
+
+
+def run_test(cfg) -> None:
+    """Build the Runner and test; the Runner is gone when this returns."""
+    Runner.from_cfg(cfg).test()
 
 
 if __name__ == '__main__':

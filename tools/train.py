@@ -11,7 +11,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from mmuda.utils import init_cpu_dist, register_all_modules
+from mmuda.utils import close_dist, init_cpu_dist, register_all_modules
 from mmuda.utils.workdir import WorkDirGuard
 
 
@@ -59,7 +59,6 @@ def build_cfg(args) -> Config:
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        import torch
         if not torch.cuda.is_available():
             raise SystemExit('--amp needs a CUDA device: mmengine\'s AmpOptimWrapper does '
                              'not run on the CPU.')
@@ -82,6 +81,15 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def train(cfg) -> None:
+    """Build the Runner and train; the Runner is gone when this returns."""
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -89,15 +97,8 @@ def main():
     init_cpu_dist(args.launcher)
     # A run that fails before it saved a checkpoint leaves nothing behind in the work dir.
     with WorkDirGuard(cfg.work_dir):
-        if 'runner_type' not in cfg:
-            runner = Runner.from_cfg(cfg)
-        else:
-            runner = RUNNERS.build(cfg)
-        runner.train()
-    # leave the process group before exit: a gloo group torn down by the interpreter's exit
-    # can abort a rank ("terminate called without an active exception") after a good run
-    if torch.distributed.is_available() and torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+        train(cfg)
+    close_dist()
 
 
 if __name__ == '__main__':

@@ -4,8 +4,10 @@
 mmengine's ``init_dist`` always calls ``torch.cuda.set_device``, which fails on a CPU build of
 torch. On such machines the launch scripts still work: we open the process group ourselves with
 the gloo backend before the Runner is built (the Runner then sees an initialised group and
-skips its own ``init_dist``).
+skips its own ``init_dist``). ``close_dist`` ends such a run: it tears the group down while
+the interpreter is still whole.
 """
+import gc
 import os
 
 import torch
@@ -57,3 +59,20 @@ def init_cpu_dist(launcher: str, timeout_s: int = 1800) -> bool:
         world_size=int(os.environ['WORLD_SIZE']),
         timeout=datetime.timedelta(seconds=timeout_s))
     return True
+
+
+def close_dist() -> None:
+    """Free what still holds the process group, then destroy the group (if one is open).
+
+    Call it after the last reference to the Runner is gone. A Runner sits in reference cycles
+    (its loops and hooks point back at it), so without a collection its DDP wrapper, whose
+    reducer holds the gloo group, and its data-loader workers would be freed, if at all, during
+    interpreter shutdown, in no set order with the C++ statics the group's threads use; a rank
+    can then abort after a good run ("terminate called without an active exception"). Here the
+    group's threads are joined inside ``destroy_process_group``, after a barrier, so no rank
+    tears its sockets down while another still talks to it.
+    """
+    gc.collect()
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()

@@ -54,7 +54,8 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, tiny_data_root):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert osp.isfile(osp.join(part, 'iter_4.pth'))
     # ... and resumed (torch.load with weights_only=True) from iter_4.pth to 8
-    resume = det + ['default_hooks.checkpoint.interval=4', 'default_hooks.checkpoint.max_keep_ckpts=2']
+    resume = det + ['default_hooks.checkpoint.interval=4',
+                    'default_hooks.checkpoint.max_keep_ckpts=2']
     proc = run_tool(train_cmd(part, tiny_data_root, 8, extra=resume) + ['--resume'])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'resumed epoch: 0, iter: 4' in proc.stdout + proc.stderr
@@ -75,7 +76,9 @@ def test_two_process_training(tmp_path, tiny_data_root):
     # tools/dist_train.sh CONFIG GPUS [train.py options], run with the tests' interpreter
     cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), cmd[2], '2'] + cmd[3:]
     port = str(29500 + os.getpid() % 1000)
-    proc = run_tool(cmd, env=dict(PYTHON=sys.executable, PORT=port, OMP_NUM_THREADS='1'))
+    # a rank that aborts prints the Python stack of each of its threads (faulthandler)
+    proc = run_tool(cmd, env=dict(PYTHON=sys.executable, PORT=port, OMP_NUM_THREADS='1',
+                                  PYTHONFAULTHANDLER='1'))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-3000:]
     # both ranks ran all iterations: with log_level=DEBUG mmengine writes one log per rank
