@@ -13,8 +13,19 @@ TINY_IMAGES = dict(train=16, val=4)
 TINY_SIZE = (64, 128)
 
 
-def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True):
-    """--cfg-options that shrink the source-only config to a few-second CPU run.
+def schedule_options(config: str, iters: int, warmup: int):
+    """--cfg-options fitting ``config``'s warm-up + decay schedule into ``iters``."""
+    from mmengine.config import Config
+
+    from mmuda.utils.schedule import short_schedule_options
+    cfg = Config.fromfile(config)
+    return short_schedule_options(cfg.param_scheduler, cfg.train_cfg.max_iters, iters, warmup)
+
+
+def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True,
+                     config=SOURCE_ONLY_CFG):
+    """--cfg-options that shrink a synthetic segmentation config (default: source only) to a
+    few-second CPU run.
 
     With ``synthetic_train=False`` the train dataset is left as the config has it.
     """
@@ -35,13 +46,10 @@ def tiny_cfg_options(data_root: str, iters: int, extra=(), synthetic_train=True)
         # train pipeline: resize and crop around the tiny image size
         opts += ['train_dataloader.dataset.pipeline.2.scale=(128,64)',
                  f'train_dataloader.dataset.pipeline.3.crop_size=({TINY_SIZE[0]},{TINY_SIZE[1]})']
-    warmup = max(1, iters // 5)
     opts += [
         f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
         f'default_hooks.checkpoint.interval={iters}', 'default_hooks.logger.interval=1',
-        f'param_scheduler.0.end={warmup}', f'param_scheduler.1.begin={warmup}',
-        f'param_scheduler.1.end={iters}',
-    ]
+    ] + schedule_options(config, iters, max(1, iters // 5))
     return opts + list(extra)
 
 
@@ -58,7 +66,8 @@ def run_tool(args, cwd=ROOT, timeout=600, env=None):
 def train_cmd(work_dir, data_root, iters, extra=(), config=SOURCE_ONLY_CFG,
               synthetic_train=True, tool='tools/train.py'):
     return [sys.executable, osp.join(ROOT, tool), config, '--work-dir', work_dir,
-            '--cfg-options', *tiny_cfg_options(data_root, iters, extra, synthetic_train)]
+            '--cfg-options', *tiny_cfg_options(data_root, iters, extra, synthetic_train,
+                                               config)]
 
 
 def counting_optim_wrapper(model, lr=0.01):

@@ -89,10 +89,12 @@ class UDADataset(BaseDataset):
         source (dict | Dataset | list): the labelled source dataset(s).
         target (dict | Dataset): the unlabelled target dataset.
         rare_class_sampling (dict, optional): enable Rare Class Sampling of the source with
-            keys ``class_temp`` (0.01), ``min_pixels`` (3000) and ``min_crop_ratio`` (0.5): the
-            source pipeline (its random crop) is re-run up to ``max_crop_tries`` (10) times
-            until the sample holds more than ``min_pixels * min_crop_ratio`` pixels of the
-            drawn class. Needs ``class_stats.json`` beside the source data.
+            keys ``class_temp`` (0.01), ``min_pixels`` (3000) and ``min_crop_ratio`` (0.5):
+            while the crop holds no more than ``min_pixels * min_crop_ratio`` pixels of the
+            drawn class, the source pipeline (its random crop) is re-run, at most
+            ``max_crop_tries`` (10) times, and the last crop is kept unchecked: up to 11 crops,
+            as the reference (``min_crop_ratio=0``: the first crop is kept). Needs
+            ``class_stats.json`` beside the source data.
     """
 
     def __init__(self, source: Union[dict, BaseDataset, List], target: Union[dict, BaseDataset],
@@ -174,11 +176,15 @@ class UDADataset(BaseDataset):
             sample['data_samples'].set_metainfo(dict(source_domain=k))
             return sample
         cls, idx = self.rcs.sample()
-        threshold = self.rcs_cfg['min_pixels'] * self.rcs_cfg['min_crop_ratio']
-        for _ in range(self.rcs_cfg['max_crop_tries']):
-            sample = self.source[idx]
-            if (sample['data_samples'].gt_sem_seg.data == cls).sum() > threshold:
-                break
+        sample = self.source[idx]
+        if self.rcs_cfg['min_crop_ratio'] > 0:
+            # as the reference: the first crop, then up to max_crop_tries re-crops while the
+            # crop holds too little of the class; the last re-crop is kept unchecked
+            threshold = self.rcs_cfg['min_pixels'] * self.rcs_cfg['min_crop_ratio']
+            for _ in range(self.rcs_cfg['max_crop_tries']):
+                if (sample['data_samples'].gt_sem_seg.data == cls).sum() > threshold:
+                    break
+                sample = self.source[idx]  # the pipeline's random crop draws a new crop
         return sample
 
     def __getitem__(self, idx: int) -> dict:

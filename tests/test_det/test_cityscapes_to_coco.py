@@ -67,3 +67,34 @@ def test_foggy_suffix_and_missing_image(tmp_path):
     proc = run_tool([sys.executable, TOOL, root, '--split', 'val', '--img-suffix',
                      '_leftImg8bit_foggy_beta_0.02.png'])
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_reference_rule_for_stray_fragments(tmp_path):
+    """Detectron's converter (the reference's) drops an instance when one of its outer contours
+    has at most 2 points: a separate 1- or 2-pixel piece, or a 1- or 2-pixel instance."""
+    root = str(tmp_path / 'cityscapes')
+    make_fake(root)
+    path = osp.join(root, 'gtFine', 'val', 'lindau', 'lindau_000000_000019_gtFine_instanceIds.png')
+    inst = np.asarray(Image.open(path)).copy()
+    inst[0:3, 30:33] = 26002  # a 3 x 3 car ...
+    inst[0, 40:42] = 26002  # ... with a separate 2-pixel piece: dropped
+    inst[12, 30] = 24001  # a 1-pixel person: dropped
+    inst[15, 40:42] = 26003  # a 2-pixel car: dropped
+    inst[20, 40:42] = 26004  # an L of 3 pixels: kept
+    inst[21, 40] = 26004
+    inst[25, 55:58] = 24002  # a 3-pixel line: kept (its contour has 4 points)
+    Image.fromarray(inst).save(path)
+    proc = run_tool([sys.executable, TOOL, root, '--split', 'val'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert '3 instances with a 1- or 2-pixel piece dropped' in proc.stdout
+    coco = json.load(open(osp.join(root, 'annotations', 'instances_val.json')))
+    boxes = sorted((a['category_id'], a['bbox'], a['area']) for a in coco['annotations'])
+    assert boxes == [(1, [20, 10, 2, 10], 20), (1, [55, 25, 3, 1], 3), (3, [2, 4, 8, 4], 32),
+                     (3, [40, 20, 2, 2], 3)]
+    # --keep-fragments keeps all of them, each the tight box of all its pixels
+    proc = run_tool([sys.executable, TOOL, root, '--split', 'val', '--keep-fragments'])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    coco = json.load(open(osp.join(root, 'annotations', 'instances_val.json')))
+    assert len(coco['annotations']) == 7
+    assert [3, [30, 0, 12, 3], 11] in [[a['category_id'], a['bbox'], a['area']]
+                                      for a in coco['annotations']]

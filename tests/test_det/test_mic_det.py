@@ -1,10 +1,15 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """MIC for detection: pseudo-boxes, confidence-weighted losses against hand-computed values,
 and the step of MIC(DA-Faster)."""
+import glob
+
 import pytest
 import torch
 from mmdet.structures import DetDataSample
+from mmengine.config import Config
 from mmengine.structures import InstanceData
+
+from mmuda.engine import EMATeacherHook
 
 from mmuda.models.uda.mic_det import DetMaskedImageConsistency
 from mmuda.models.utils.det_losses import (confidence_weighted_roi_loss,
@@ -12,7 +17,7 @@ from mmuda.models.utils.det_losses import (confidence_weighted_roi_loss,
 from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
 
-from ..helpers import counting_optim_wrapper
+from ..helpers import ROOT, counting_optim_wrapper
 from .test_da_faster import da_faster, tiny_c4_faster_rcnn, uda_batch
 
 
@@ -123,3 +128,38 @@ def test_mic_needs_the_masking_hook():
     model.train()
     with pytest.raises(RuntimeError, match='MaskingHook'):
         model.train_step(uda_batch(), counting_optim_wrapper(model))
+
+
+def test_objectness_weight_keeps_its_gradient_by_default():
+    """The reference weights each sampled anchor's BCE by sigmoid(objectness) WITHOUT
+    detaching it. With objectness 0 everywhere, d/dx [BCE(x, y) sigmoid(x)] = (sigmoid - y)
+    sigmoid + BCE sigmoid (1 - sigmoid) at x = 0: the second term, log 2 / 4 per sampled anchor,
+    is what detaching removes; averaged over the sampled anchors it adds log(2) / 4 to the
+    summed gradient of the objectness biases."""
+    assert DetMaskedImageConsistency().detach_objectness_weight is False
+    model = detector_with_flat_scores()
+    model.train()
+    data = model.data_preprocessor(uda_batch(), True)
+    img, samples = data['inputs']['source'], data['data_samples']['source']
+    bias = model.student.rpn_head.rpn_cls.bias
+    grads = {}
+    for detach in (False, True):
+        torch.manual_seed(0)  # the same sampled anchors
+        feats = model.student.extract_feat(img)
+        losses, _ = confidence_weighted_rpn_loss(model.student.rpn_head, feats, samples,
+                                                 model.student.train_cfg.rpn_proposal,
+                                                 detach_weight=detach)
+        (grads[detach], ) = torch.autograd.grad(sum(losses['loss_rpn_cls']), bias)
+    extra = (grads[False] - grads[True]).sum().item()
+    assert extra == pytest.approx(0.25 * 0.693147, rel=1e-4)
+
+
+def test_detection_teacher_momentum_is_constant():
+    det = EMATeacherHook(alpha=0.9, update_buffers=True, ramp=False)
+    seg = EMATeacherHook(alpha=0.9)
+    assert [det.momentum(t) for t in (1, 2, 50)] == [0.9, 0.9, 0.9]
+    assert [seg.momentum(t) for t in (1, 2, 50)] == [0.5, pytest.approx(2 / 3), 0.9]
+    for path in glob.glob(f'{ROOT}/configs/mic/mic-da-faster_*.py'):
+        (hook, ) = [h for h in Config.fromfile(path).custom_hooks
+                    if h['type'] == 'EMATeacherHook']
+        assert hook.get('ramp') is False and hook['alpha'] == 0.9, path

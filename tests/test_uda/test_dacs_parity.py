@@ -11,7 +11,9 @@ from mmseg.structures import SegDataSample
 
 from mmuda.engine import EMATeacherHook, ema_update
 from mmuda.models import DACS, BlockMaskGenerator
-from mmuda.models.utils.augmentation import strong_augment
+from mmuda.models.uda.mic import MaskedImageConsistency, scale_losses
+from mmuda.models.utils.augmentation import (JitterParams, apply_jitter, draw_jitter,
+                                             strong_augment)
 from mmuda.models.utils.classmix import class_mix_masks
 from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
@@ -197,3 +199,89 @@ def test_student_is_evaluated_by_default():
     teacher_eval = MODELS.build(dict(type='DACS', model=_segmentor_cfg(),
                                      test_cfg=dict(model='teacher')))
     assert teacher_eval.eval_model is teacher_eval.teacher
+
+
+def test_jitter_order_per_image_or_per_batch():
+    gen = torch.Generator().manual_seed(0)
+    assert draw_jitter(3, 0.2, per_image=False, generator=gen).order.shape == (4, )
+    orders = draw_jitter(64, 0.2, per_image=True, generator=gen).order
+    assert orders.shape == (64, 4) and len({tuple(o) for o in orders.tolist()}) > 1
+    # the same factors, two orders: each image gets its own order
+    one = torch.ones(2)
+    params = dict(brightness=one * 1.2, contrast=one * 0.8, saturation=one, hue=one * 0)
+    img = torch.rand(1, 3, 4, 4).repeat(2, 1, 1, 1)
+    per_image = apply_jitter(img, JitterParams(order=torch.tensor([[0, 1, 2, 3],
+                                                                   [1, 0, 2, 3]]), **params))
+    first = apply_jitter(img[:1], JitterParams(order=torch.tensor([0, 1, 2, 3]),
+                                               **{k: v[:1] for k, v in params.items()}))
+    second = apply_jitter(img[:1], JitterParams(order=torch.tensor([1, 0, 2, 3]),
+                                                **{k: v[:1] for k, v in params.items()}))
+    assert torch.allclose(per_image[0], first[0]) and torch.allclose(per_image[1], second[0])
+    assert not torch.allclose(first, second)  # brightness and contrast do not commute
+
+
+def test_blur_sigma_per_image_or_per_batch():
+    mean, std = torch.tensor([123.7, 116.3, 103.5]), torch.tensor([58.4, 57.1, 57.4])
+    img = torch.randn(1, 3, 32, 32).repeat(2, 1, 1, 1)  # two identical images
+    kwargs = dict(color_jitter_prob=0.0, blur_prob=1.0)
+    batch = strong_augment(img, mean, std, per_image=False,
+                           generator=torch.Generator().manual_seed(0), **kwargs)
+    assert not torch.equal(batch[0], img[0]) and torch.equal(batch[0], batch[1])  # one sigma
+    differ = [not torch.allclose(out[0], out[1]) for out in (
+        strong_augment(img, mean, std, per_image=True,
+                       generator=torch.Generator().manual_seed(seed), **kwargs)
+        for seed in range(3))]
+    assert all(differ)  # a sigma per image
+
+
+def test_mix_augments_per_image_and_mic_per_batch(monkeypatch):
+    import mmuda.models.uda.dacs as dacs_module
+    import mmuda.models.uda.mic as mic_module
+    calls = []
+
+    def spy(img, *args, per_image=False, **kwargs):
+        calls.append(per_image)
+        return img
+
+    monkeypatch.setattr(dacs_module, 'strong_augment', spy)
+    monkeypatch.setattr(mic_module, 'strong_augment', spy)
+    model = _dacs(mic=dict(mask_mode='separatetrgaug'))
+    model.train()
+    gen = BlockMaskGenerator(0.5, 8)
+    model.mask_source = lambda b, h, w, device: gen(b, h, w, device)
+    model.train_step(_uda_data(), _optim_wrapper(model))
+    assert calls == [True, False]  # the mixed images, then MIC's masked batch
+
+
+def test_mic_lambda_scales_the_decode_head_only():
+    cfg = _segmentor_cfg()
+    cfg.auxiliary_head = dict(
+        type='mmseg.FCNHead', in_channels=160, in_index=2, channels=16, num_convs=1,
+        concat_input=False, dropout_ratio=0.0, num_classes=8,
+        loss_decode=dict(type='mmseg.CrossEntropyLoss', loss_weight=0.4))
+    register_all_modules()
+    model = DACS(model=cfg)
+    model.init_weights()
+    model.train()
+    data = model.data_preprocessor(_uda_data(), True)
+    label = torch.randint(0, 8, (2, H, W), generator=torch.Generator().manual_seed(2))
+    weight = torch.full((2, H, W), 0.5)
+    masks = BlockMaskGenerator(0.5, 8)
+
+    def mic_losses(mask_lambda):
+        mic = MaskedImageConsistency(mask_lambda=mask_lambda)
+        rng = torch.Generator().manual_seed(0)
+        with torch.no_grad():
+            losses, _ = mic.loss(model.student, data['inputs']['source'],
+                                 data['data_samples']['source'], data['inputs']['target'],
+                                 label, weight, lambda b, h, w, d: masks(b, h, w, d, rng),
+                                 model.mean, model.std, torch.Generator().manual_seed(1))
+        return losses
+
+    full, scaled = mic_losses(1.0), mic_losses(0.25)
+    assert scaled['decode.loss_ce'] == pytest.approx(0.25 * float(full['decode.loss_ce']))
+    assert scaled['aux.loss_ce'] == pytest.approx(float(full['aux.loss_ce']))
+    assert float(full['aux.loss_ce']) > 0
+    # accuracies are never scaled
+    assert scale_losses({'decode.acc_seg': 50.0}, 0.1, prefix='decode.') == {
+        'decode.acc_seg': 50.0}

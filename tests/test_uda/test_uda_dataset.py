@@ -112,3 +112,47 @@ def test_stats_tool_writes_what_rcs_reads(tmp_path):
     made = json.load(open(osp.join(folder, 'class_stats.json')))
     train = {s['seg_map']: s['counts'] for s in shipped['images'] if '/train/' in s['seg_map']}
     assert {s['seg_map']: s['counts'] for s in made['images']} == train
+
+
+class _CroppingSource:
+    """A one-image 'dataset' whose successive crops hold ``pixels[k]`` pixels of class 1."""
+    metainfo = dict(classes=('a', 'b'))
+
+    def __init__(self, pixels):
+        self.pixels, self.calls = pixels, 0
+
+    def full_init(self):
+        pass
+
+    def __len__(self):
+        return 1
+
+    def __getitem__(self, idx):
+        from mmengine.structures import PixelData
+        from mmseg.structures import SegDataSample
+        label = torch.zeros(1, 10, 10, dtype=torch.long)
+        label.view(-1)[:self.pixels[min(self.calls, len(self.pixels) - 1)]] = 1
+        self.calls += 1
+        sample = SegDataSample()
+        sample.gt_sem_seg = PixelData(data=label)
+        return dict(inputs=torch.zeros(3, 10, 10), data_samples=sample)
+
+
+class _DrawClassOne:
+
+    def sample(self):
+        return 1, 0
+
+
+@pytest.mark.parametrize('pixels,ratio,crops', [
+    ([0], 0.5, 11),  # never enough: first crop + 10 re-crops, the last one kept unchecked
+    ([0, 0, 9], 0.5, 3),  # the third crop holds > 8 * 0.5 pixels of the class
+    ([0], 0.0, 1),  # min_crop_ratio 0: no re-crop
+])
+def test_rcs_recrops_as_the_reference(pixels, ratio, crops):
+    source = _CroppingSource(pixels)
+    ds = UDADataset(source=source, target=_CroppingSource([0]))
+    ds.rcs, ds.rcs_cfg = _DrawClassOne(), dict(min_pixels=8, min_crop_ratio=ratio,
+                                               max_crop_tries=10)
+    ds[0]
+    assert source.calls == crops

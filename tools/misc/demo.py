@@ -85,10 +85,15 @@ def train(config: str, work_dir: str, seed: int, iters) -> float:
     if iters is not None:
         # the warm-up (100 iterations, at most a tenth of the run) and poly decay of the
         # synthetic schedule fit in the run
+        from mmengine.config import Config
+
+        from mmuda.utils.schedule import short_schedule_options
         warmup = max(1, min(100, iters // 10))
         cmd += [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={warmup}',
-                f'param_scheduler.1.begin={warmup}', f'param_scheduler.1.end={iters}']
+                f'default_hooks.checkpoint.interval={iters}']
+        cfg = Config.fromfile(osp.join(ROOT, config))
+        cmd += short_schedule_options(cfg.param_scheduler, cfg.train_cfg.max_iters, iters,
+                                      warmup)
     start = time.time()
     log_path = osp.join(work_dir, 'train_stdout.log')
     os.makedirs(work_dir, exist_ok=True)

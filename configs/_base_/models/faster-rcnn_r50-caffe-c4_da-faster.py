@@ -7,13 +7,16 @@
 #   as mmdet's faster-rcnn_r50-caffe-c4.py does), avg-pooled to 2048;
 # - smooth-L1 box losses as the reference (beta 1/9 for the RPN, 1.0 for the RoI head);
 #   mmdet's own C4 config uses L1 instead;
-# - RoI sampler 256 per image (25 % positives), RPN proposals 12000/2000 (train) and
-#   6000/1000 (test) before/after NMS 0.7, detections NMS 0.3, score >= 0.05, 100 per image.
+# - RoI sampler 256 per image (25 % positives), RPN proposals 12000/2000 (train, also for
+#   the target images' domain RoIs) and 6000/1000 (test) before/after NMS 0.7, detections NMS
+#   0.3, score >= 0.05, 100 per image; RPN anchors crossing the border ignored, each object's
+#   best anchor positive whatever its IoU.
 # num_classes is 8 (Cityscapes -> Foggy Cityscapes); the car benchmarks set 1.
 # Domain classifiers (both behind GRL 0.1): image level on the C4 map (1x1 conv 1024 -> 512,
-# ReLU, 1x1 conv -> 1), instance level on the res5 RoI features of 256 random RPN proposals
-# per image (+ the ground-truth boxes on source images): avg-pool -> FC 1024 -> FC 1024 -> 1,
-# dropout 0.5. Loss weights image 1.0, instance 1.0, consistency 0.1.
+# ReLU, 1x1 conv -> 1), instance level on the res5 RoI features of 256 boxes per image drawn
+# from the RPN proposals (and the ground-truth boxes on source images): avg-pool -> FC 1024 ->
+# FC 1024 -> 1, dropout 0.5. Loss weights image 1.0, instance 1.0, consistency 0.1, each a
+# mean over the joint source + target batch as the reference.
 norm_cfg = dict(type='BN', requires_grad=False)
 pretrained = 'open-mmlab://detectron2/resnet50_caffe'
 detector = dict(
@@ -50,11 +53,15 @@ detector = dict(
             loss_cls=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
             loss_bbox=dict(type='mmdet.SmoothL1Loss', beta=1.0, loss_weight=1.0))),
     train_cfg=dict(
+        # RPN targets as maskrcnn-benchmark's: anchors crossing the image border are ignored
+        # (RPN.STRADDLE_THRESH 0 -> allowed_border 0) and each object's best anchor(s) are
+        # positive whatever their IoU (Matcher allow_low_quality_matches, no minimum IoU ->
+        # min_pos_iou 0; mmdet's C4 config uses -1 and 0.3)
         rpn=dict(assigner=dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3,
-                               min_pos_iou=0.3, match_low_quality=True, ignore_iof_thr=-1),
+                               min_pos_iou=0.0, match_low_quality=True, ignore_iof_thr=-1),
                  sampler=dict(type='mmdet.RandomSampler', num=256, pos_fraction=0.5,
                               neg_pos_ub=-1, add_gt_as_proposals=False),
-                 allowed_border=-1, pos_weight=-1, debug=False),
+                 allowed_border=0, pos_weight=-1, debug=False),
         rpn_proposal=dict(nms_pre=12000, max_per_img=2000,
                           nms=dict(type='nms', iou_threshold=0.7), min_bbox_size=0),
         rcnn=dict(assigner=dict(type='mmdet.MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,

@@ -1,4 +1,5 @@
-# Short schedule for the embedded synthetic domains (CPU-sized).
+# Short schedule for the embedded synthetic domains (CPU-sized), of DAFormer's form (see
+# adamw_poly_40k.py): poly decay over the whole run with the linear warm-up multiplied on top.
 optimizer = dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999), weight_decay=0.01)
 optim_wrapper = dict(
     type='OptimWrapper',
@@ -7,8 +8,8 @@ optim_wrapper = dict(
         pos_block=dict(decay_mult=0.0), norm=dict(decay_mult=0.0))))
 max_iters = 1000
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=100),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=100, end=max_iters),
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=100 + 1),
+    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=0, end=max_iters + 1),
 ]
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')

@@ -12,24 +12,28 @@ class EMATeacherHook(Hook):
 
     Before training iteration ``t`` (0-based): at ``t == 0`` the teacher is a copy of the
     student; after that ``teacher = a_t * teacher + (1 - a_t) * student`` with
-    ``a_t = min(1 - 1 / (t + 1), alpha)`` (DAFormer/MIC), i.e. the teacher of iteration t
-    averages the students up to the step of iteration t - 1. Only parameters are averaged by
-    default (the reference); ``update_buffers=True`` averages floating buffers too and copies
-    integer ones.
+    ``a_t = min(1 - 1 / (t + 1), alpha)`` (DAFormer/MIC segmentation: a ramp from 0.5 up to
+    ``alpha``) or, with ``ramp=False``, ``a_t = alpha`` (MIC detection), i.e. the teacher of
+    iteration t averages the students up to the step of iteration t - 1. Only parameters are
+    averaged by default (the segmentation reference); ``update_buffers=True`` averages floating
+    buffers too and copies integer ones (the detection reference averages the whole state
+    dict).
 
     The model must have ``student`` and ``teacher`` modules of the same structure.
 
     Args:
-        alpha (float): the EMA momentum cap, in (0, 1). Defaults to 0.999.
+        alpha (float): the EMA momentum (its cap with ``ramp``), in (0, 1). Defaults to 0.999.
         update_buffers (bool): also average/copy buffers. Defaults to False.
+        ramp (bool): ramp the momentum up as ``1 - 1 / (t + 1)``. Defaults to True.
     """
     priority = 'ABOVE_NORMAL'
 
-    def __init__(self, alpha: float = 0.999, update_buffers: bool = False):
+    def __init__(self, alpha: float = 0.999, update_buffers: bool = False, ramp: bool = True):
         if not 0 < alpha < 1:
             raise ValueError(f'EMATeacherHook alpha must be in (0, 1), got {alpha}')
         self.alpha = float(alpha)
         self.update_buffers = update_buffers
+        self.ramp = bool(ramp)
 
     def before_run(self, runner) -> None:
         model = runner_model(runner)
@@ -40,7 +44,7 @@ class EMATeacherHook(Hook):
                     f'{type(model).__name__} has none')
 
     def momentum(self, iteration: int) -> float:
-        return min(1 - 1 / (iteration + 1), self.alpha)
+        return min(1 - 1 / (iteration + 1), self.alpha) if self.ramp else self.alpha
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         model = runner_model(runner)

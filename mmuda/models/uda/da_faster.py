@@ -2,6 +2,7 @@
 """DA-Faster R-CNN (Chen et al., CVPR 2018): image-level and instance-level adversarial
 alignment and their consistency, on any mmdet two-stage detector (R-50-C4 in the paper)."""
 import copy
+from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -10,7 +11,9 @@ from mmengine.optim import OptimWrapper
 
 from mmuda.registry import MODELS
 from ..domain_heads.da_faster_heads import domain_consistency_loss, domain_loss
+from ..utils.det_losses import train_proposal_cfg
 from .base import UDABase
+from .mic import scale_losses
 from .mic_det import DetMaskedImageConsistency
 
 
@@ -18,7 +21,7 @@ def two_stage_losses(detector, feats: Tuple[torch.Tensor], data_samples: List
                      ) -> Tuple[Dict[str, torch.Tensor], List]:
     """The losses of mmdet's ``TwoStageDetector.loss`` from already extracted features, and
     the RPN proposals made on the way (so that the features serve the domain heads too)."""
-    proposal_cfg = detector.train_cfg.get('rpn_proposal', detector.test_cfg.rpn)
+    proposal_cfg = train_proposal_cfg(detector)
     rpn_samples = copy.deepcopy(data_samples)
     for sample in rpn_samples:  # class-agnostic RPN targets
         sample.gt_instances.labels = torch.zeros_like(sample.gt_instances.labels)
@@ -34,19 +37,42 @@ def two_stage_losses(detector, feats: Tuple[torch.Tensor], data_samples: List
 
 def sample_domain_rois(proposals: List, data_samples: List, num: int, add_gt: bool,
                        generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """RoIs (batch index, x1, y1, x2, y2) for the instance-level domain classifier: up to
-    ``num`` random RPN proposals per image, plus the ground-truth boxes when ``add_gt``
-    (source images only: target boxes must never be seen)."""
+    """RoIs (batch index, x1, y1, x2, y2) for the instance-level domain classifier: ``num``
+    boxes per image (all if fewer) drawn uniformly from the RPN proposals, together with the
+    ground-truth boxes when ``add_gt`` (source images only: target boxes must never be seen).
+
+    As the reference (maskrcnn-benchmark's ``subsample_for_da``): the ground-truth boxes join
+    the candidates before the draw, so a ground-truth box is sampled only by chance."""
     boxes = []
     for props, sample in zip(proposals, data_samples):
         b = props.bboxes.detach()
+        if add_gt:
+            b = torch.cat([sample.gt_instances.bboxes.to(b), b])
         if b.shape[0] > num:
             keep = torch.randperm(b.shape[0], generator=generator)[:num].to(b.device)
             b = b[keep]
-        if add_gt:
-            b = torch.cat([sample.gt_instances.bboxes.to(b), b])
         boxes.append(b)
     return bbox2roi(boxes)
+
+
+@dataclass
+class DomainShares:
+    """The share of one domain's pass in the joint source + target batch.
+
+    The reference feeds source and target through the detector as ONE batch and takes one
+    mean of each domain loss over it; here each domain has its own pass, whose mean is
+    weighted by its share of what that mean runs over: ``image`` of the feature-map positions
+    (proportional to the padded input pixels), ``instance`` of the images (each image gives
+    ``num_da_rois`` RoIs when it has that many candidates, as at real resolution)."""
+    image: float
+    instance: float
+
+    @classmethod
+    def of(cls, images: torch.Tensor, others: List[torch.Tensor]) -> 'DomainShares':
+        """Shares of the batch ``images`` (B, C, H, W) among ``[images] + others``."""
+        pixels = [x.shape[0] * x.shape[2] * x.shape[3] for x in [images] + others]
+        counts = [x.shape[0] for x in [images] + others]
+        return cls(image=pixels[0] / sum(pixels), instance=counts[0] / sum(counts))
 
 
 @MODELS.register_module()
@@ -56,10 +82,14 @@ class DAFasterRCNN(UDABase):
     Each iteration runs these passes and one optimizer step:
 
     - source: detection losses; image-level domain loss (label 1) on the last backbone
-      feature map; instance-level domain loss on the res5 RoI features of random RPN
-      proposals plus the ground-truth boxes; consistency;
-    - target: the same domain losses with label 0 and proposals only (no detection loss, no
-      target boxes);
+      feature map; instance-level domain loss on the res5 RoI features of ``num_da_rois``
+      boxes drawn from the RPN proposals and the ground-truth boxes; consistency;
+    - target: the same domain losses with label 0 on boxes drawn from the proposals only (no
+      detection loss, no target boxes); proposals made with the training RPN settings
+      (``rpn_proposal``), as the reference;
+    - each domain loss has the strength of the reference's single mean over the joint
+      source + target batch: a pass's mean is weighted by its domain's share of that batch
+      (:class:`DomainShares`), for any batch sizes and any number of sources;
     - with ``mic``: teacher (pseudo-boxes) and masked (see :class:`DetMaskedImageConsistency`;
       needs :class:`EMATeacherHook` and :class:`MaskingHook`).
 
@@ -125,19 +155,21 @@ class DAFasterRCNN(UDABase):
         return roi_feats
 
     def domain_losses(self, feats, proposals, data_samples, is_source: bool,
-                      generator: torch.Generator) -> Dict[str, torch.Tensor]:
-        """Image-level, instance-level and consistency losses of one domain's batch."""
+                      generator: torch.Generator,
+                      share: DomainShares) -> Dict[str, torch.Tensor]:
+        """Image-level, instance-level and consistency losses of one domain's batch, weighted
+        by the domain's ``share`` of the joint batch."""
         domain = self.domain_labels(data_samples, is_source, feats[-1].device)
         losses = {}
         if self.img_da_head is not None:
             img_logits = self.img_da_head(feats[-1])
             losses['loss_da_img'] = domain_loss(img_logits, domain) * \
-                self.train_cfg['img_weight']
+                self.train_cfg['img_weight'] * share.image
         if self.ins_da_head is not None:
             rois = sample_domain_rois(proposals, data_samples, self.train_cfg['num_da_rois'],
                                       add_gt=is_source, generator=generator)
-            losses.update(self.instance_losses(feats, self.roi_features(feats, rois), rois,
-                                               domain))
+            ins = self.instance_losses(feats, self.roi_features(feats, rois), rois, domain)
+            losses.update(scale_losses(ins, share.instance, prefix='loss_da'))
         return losses
 
     def instance_losses(self, feats, roi_feats: torch.Tensor, rois: torch.Tensor,
@@ -160,21 +192,35 @@ class DAFasterRCNN(UDABase):
         return self.train_cfg['cst_weight'] * domain_consistency_loss(
             img_logits, ins_logits, rois[:, 0], num_images)
 
+    @property
+    def with_domain_heads(self) -> bool:
+        return self.img_da_head is not None or self.ins_da_head is not None
+
     def pass_source(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
         with optim_wrapper.optim_context(self):
             feats = self.student.extract_feat(state['src_img'])
             losses, proposals = two_stage_losses(self.student, feats, state['src_samples'])
-            losses.update(self.domain_losses(feats, proposals, state['src_samples'], True,
-                                             state['generator']))
+            if self.with_domain_heads:
+                share = DomainShares.of(state['src_img'], [state['tgt_img']])
+                losses.update(self.domain_losses(feats, proposals, state['src_samples'], True,
+                                                 state['generator'], share))
         return self.backward(losses, optim_wrapper, prefix='src.')
+
+    def target_proposals(self, feats: Tuple[torch.Tensor], data_samples: List) -> List:
+        """RPN proposals of target images with the training settings (``rpn_proposal``)."""
+        rpn_head = self.student.rpn_head
+        cls_scores, bbox_preds = rpn_head(feats)
+        return rpn_head.predict_by_feat(cls_scores, bbox_preds,
+                                        batch_img_metas=[s.metainfo for s in data_samples],
+                                        cfg=train_proposal_cfg(self.student), rescale=False)
 
     def pass_target(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
         with optim_wrapper.optim_context(self):
             feats = self.student.extract_feat(state['tgt_img'])
-            proposals = self.student.rpn_head.predict(feats, state['tgt_samples'],
-                                                      rescale=False)
+            proposals = self.target_proposals(feats, state['tgt_samples'])
+            share = DomainShares.of(state['tgt_img'], [state['src_img']])
             losses = self.domain_losses(feats, proposals, state['tgt_samples'], False,
-                                        state['generator'])
+                                        state['generator'], share)
         return self.backward(losses, optim_wrapper, prefix='tgt.')
 
     def pass_teacher(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
@@ -201,7 +247,7 @@ class DAFasterRCNN(UDABase):
 
     def passes(self):
         names = ['source']
-        if self.img_da_head is not None or self.ins_da_head is not None:
+        if self.with_domain_heads:
             names.append('target')
         if self.mic is not None:
             names += ['teacher', 'masked']

@@ -151,10 +151,12 @@ class DACS(UDABase):
         img = one_mix(mask, source_img, target_img)
         label = one_mix(mask[:, 0], source_label, pseudo_label).long()
         weight = one_mix(mask[:, 0], torch.ones_like(pseudo_weight), pseudo_weight)
+        # the reference augments each mixed image in its own call: the order of the colour
+        # operations and the blur sigma are drawn per image
         img = strong_augment(img, self.mean, self.std,
                              self.train_cfg['color_jitter_strength'],
                              self.train_cfg['color_jitter_prob'], self.train_cfg['blur'],
-                             generator=generator)
+                             per_image=True, generator=generator)
         return img, label, weight
 
     # ------------------------------------------------------------------ the passes

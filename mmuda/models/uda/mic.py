@@ -12,13 +12,14 @@ MASK_MODES = ('separate', 'separatesrc', 'separatetrg', 'separateaug', 'separate
               'separatetrgaug')
 
 
-def scale_losses(losses: Dict, factor: float) -> Dict:
-    """Multiply the loss terms (keys holding 'loss'; tensors or per-level lists of tensors)
-    of a loss dict by ``factor``; other entries (accuracies) are left as they are."""
+def scale_losses(losses: Dict, factor: float, prefix: str = '') -> Dict:
+    """Multiply the loss terms (keys holding 'loss' and starting with ``prefix``; tensors or
+    per-level lists of tensors) of a loss dict by ``factor``; other entries (accuracies, the
+    losses of other heads) are left as they are."""
     if factor == 1:
         return losses
     return {k: ([x * factor for x in v] if isinstance(v, list) else v * factor)
-            if 'loss' in k else v for k, v in losses.items()}
+            if 'loss' in k and k.startswith(prefix) else v for k, v in losses.items()}
 
 
 class MaskedImageConsistency:
@@ -36,8 +37,12 @@ class MaskedImageConsistency:
             'separate' / 'separateaug' (Cityscapes -> ACDC / Dark Zurich): ``[source[0],
             target[0]]`` with weights ``[1, q]``; 'separatesrc' / 'separatesrcaug': the source
             batch only (an ablation).
-        mask_lambda (float): weight of the MIC loss. Defaults to 1.
-        color_jitter_strength, color_jitter_prob, blur: the augmentation of the '*aug' modes.
+        mask_lambda (float): weight of the MIC loss of the decode head; auxiliary heads'
+            losses on the masked images keep weight 1, as the reference (which scales
+            ``decode.loss_seg`` only). Defaults to 1.
+        color_jitter_strength, color_jitter_prob, blur: the augmentation of the '*aug' modes:
+            one call on the masked batch as the reference (one order of the colour operations
+            and one blur sigma for the batch, jitter factors per image).
     """
 
     def __init__(self, mask_mode: str = 'separatetrgaug', mask_lambda: float = 1.0,
@@ -76,5 +81,5 @@ class MaskedImageConsistency:
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
         masked = img * mask.to(img.dtype)
         losses, _ = segmentor_loss(student, masked, samples, weight)
-        losses = scale_losses(losses, self.mask_lambda)
+        losses = scale_losses(losses, self.mask_lambda, prefix='decode.')
         return losses, masked

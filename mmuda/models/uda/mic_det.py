@@ -9,7 +9,7 @@ from mmengine.structures import InstanceData
 
 from mmuda.models.utils.augmentation import strong_augment
 from mmuda.models.utils.det_losses import (confidence_weighted_roi_loss,
-                                           confidence_weighted_rpn_loss)
+                                           confidence_weighted_rpn_loss, train_proposal_cfg)
 from .mic import scale_losses
 
 
@@ -22,9 +22,10 @@ class DetMaskedImageConsistency:
       skipped;
     - masked image: colour jitter and blur (:func:`strong_augment`), then the
       :class:`MaskingHook`'s block mask, multiplied into the normalised image;
-    - losses: RPN objectness weighted by the student's detached ``sigmoid(objectness)``, RoI
-      classification weighted by its detached max softmax, box regression off (weight 0),
-      times ``mask_lambda``; no domain losses on the masked image.
+    - losses: RPN objectness weighted by the student's ``sigmoid(objectness)`` (not
+      detached, as the reference), RoI classification weighted by its detached max softmax,
+      box regression off (weight 0), times ``mask_lambda``; no domain losses on the masked
+      image.
 
     The teacher and the student see the same geometry, so no pseudo-box projection is needed
     (mmdet's semi-supervised detectors project boxes between differently augmented views).
@@ -34,15 +35,18 @@ class DetMaskedImageConsistency:
         mask_lambda (float): weight of the MIC losses. Defaults to 1.
         color_jitter_strength, color_jitter_prob, blur: the augmentation of the masked image
             (as MIC for segmentation).
+        detach_objectness_weight (bool): detach the RPN objectness weight (as the RoI
+            classification weight is); the reference does not. Defaults to False.
     """
 
     def __init__(self, pseudo_threshold: float = 0.8, mask_lambda: float = 1.0,
                  color_jitter_strength: float = 0.2, color_jitter_prob: float = 0.8,
-                 blur: bool = True):
+                 blur: bool = True, detach_objectness_weight: bool = False):
         if not 0 <= pseudo_threshold <= 1:
             raise ValueError(f'mic.pseudo_threshold must be in [0, 1], got {pseudo_threshold}')
         self.pseudo_threshold = float(pseudo_threshold)
         self.mask_lambda = float(mask_lambda)
+        self.detach_objectness_weight = bool(detach_objectness_weight)
         self.aug = dict(color_jitter_strength=color_jitter_strength,
                         color_jitter_prob=color_jitter_prob, blur=blur)
 
@@ -78,9 +82,9 @@ class DetMaskedImageConsistency:
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
         masked = img * mask.to(img.dtype)
         feats = student.extract_feat(masked)
-        proposal_cfg = student.train_cfg.get('rpn_proposal', student.test_cfg.rpn)
-        losses, proposals = confidence_weighted_rpn_loss(student.rpn_head, feats, samples,
-                                                         proposal_cfg)
+        losses, proposals = confidence_weighted_rpn_loss(
+            student.rpn_head, feats, samples, train_proposal_cfg(student),
+            detach_weight=self.detach_objectness_weight)
         losses.update(confidence_weighted_roi_loss(student.roi_head, feats, proposals,
                                                    samples))
         return scale_losses(losses, self.mask_lambda), masked

@@ -5,6 +5,7 @@ As in the reference, colour jitter happens in de-normalised [0, 1] pixel space a
 blur on the (normalised) tensor, which is the same since blurring is linear.
 """
 import math
+from dataclasses import dataclass
 from typing import Optional
 
 import torch
@@ -48,34 +49,78 @@ def _hsv_to_rgb(h, s, v):
     return out.permute(0, 3, 1, 2)
 
 
-def color_jitter(img: torch.Tensor, strength: float,
-                 generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Random brightness (additive), contrast, saturation (multiplicative) and hue shift with
-    factors drawn per image from ``[1 - s, 1 + s]`` (hue: a shift of ``[-s, s]`` turns), applied in
-    a random order (kornia's ColorJitter as used by the reference). ``img`` in [0, 1]."""
-    b = img.shape[0]
+@dataclass
+class JitterParams:
+    """The draws of one colour-jitter application to a batch of B images.
+
+    ``brightness``, ``contrast``, ``saturation`` and ``hue``: (B,) factors (hue: a shift in
+    turns); ``order``: the order of the four operations (0 brightness, 1 contrast, 2 saturation,
+    3 hue), one (4,) permutation shared by the batch or, ``per_image``, a (B, 4) permutation
+    per image.
+    """
+    brightness: torch.Tensor
+    contrast: torch.Tensor
+    saturation: torch.Tensor
+    hue: torch.Tensor
+    order: torch.Tensor
+
+
+def draw_jitter(batch: int, strength: float, per_image: bool = False,
+                generator: Optional[torch.Generator] = None) -> JitterParams:
+    """Factors per image from ``[1 - s, 1 + s]`` (hue: a shift of ``[-s, s]`` turns, s <= 0.5)
+    and the order of the operations: one for the batch (a kornia ``ColorJitter`` call on the
+    batch) or one per image (``per_image``: one call per image)."""
 
     def factor(low, high):
-        return (torch.rand(b, generator=generator) * (high - low) + low).to(img).view(b, 1, 1, 1)
+        return torch.rand(batch, generator=generator) * (high - low) + low
 
     s = strength
-    brightness = factor(max(0.0, 1 - s), 1 + s)
-    contrast = factor(max(0.0, 1 - s), 1 + s)
-    saturation = factor(max(0.0, 1 - s), 1 + s)
-    hue = factor(-min(s, 0.5), min(s, 0.5))
-    for op in torch.randperm(4, generator=generator).tolist():
-        if op == 0:
-            img = (img + (brightness - 1)).clamp(0, 1)
-        elif op == 1:
-            img = (img * contrast).clamp(0, 1)
-        else:
-            h, sat, v = _rgb_to_hsv(img)
-            if op == 2:
-                sat = (sat * saturation[:, 0]).clamp(0, 1)
-            else:
-                h = (h + hue[:, 0]) % 1.0  # kornia: a shift of hue * 2 pi radians
-            img = _hsv_to_rgb(h, sat, v).clamp(0, 1)
-    return img
+    params = dict(brightness=factor(max(0.0, 1 - s), 1 + s),
+                  contrast=factor(max(0.0, 1 - s), 1 + s),
+                  saturation=factor(max(0.0, 1 - s), 1 + s),
+                  hue=factor(-min(s, 0.5), min(s, 0.5)))
+    if per_image:
+        order = torch.stack([torch.randperm(4, generator=generator) for _ in range(batch)])
+    else:
+        order = torch.randperm(4, generator=generator)
+    return JitterParams(order=order, **params)
+
+
+def _jitter_op(img: torch.Tensor, op: int, params: JitterParams,
+               index: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """One colour operation on ``img`` (N, 3, H, W) in [0, 1]; ``index`` selects the images'
+    factors (default: all B)."""
+
+    def f(values):
+        values = values if index is None else values[index]
+        return values.to(img).view(-1, 1, 1, 1)
+
+    if op == 0:
+        return (img + (f(params.brightness) - 1)).clamp(0, 1)
+    if op == 1:
+        return (img * f(params.contrast)).clamp(0, 1)
+    h, sat, v = _rgb_to_hsv(img)
+    if op == 2:
+        sat = (sat * f(params.saturation)[:, 0]).clamp(0, 1)
+    else:
+        h = (h + f(params.hue)[:, 0]) % 1.0  # kornia: a shift of hue * 2 pi radians
+    return _hsv_to_rgb(h, sat, v).clamp(0, 1)
+
+
+def apply_jitter(img: torch.Tensor, params: JitterParams) -> torch.Tensor:
+    """Brightness (additive), contrast, saturation (multiplicative) and hue shift of a batch in
+    [0, 1] with the drawn ``params`` (kornia's ColorJitter as used by the reference)."""
+    if params.order.dim() == 1:
+        for op in params.order.tolist():
+            img = _jitter_op(img, op, params)
+        return img
+    out = []
+    for i, order in enumerate(params.order.tolist()):
+        one, index = img[i:i + 1], torch.tensor([i])
+        for op in order:
+            one = _jitter_op(one, op, params, index)
+        out.append(one)
+    return torch.cat(out)
 
 
 def gaussian_kernel_size(size: int) -> int:
@@ -107,21 +152,31 @@ def gaussian_blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
 def strong_augment(img: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
                    color_jitter_strength: float = 0.2, color_jitter_prob: float = 0.8,
                    blur: bool = True, blur_prob: float = 0.5,
-                   sigma_range=(0.15, 1.15),
+                   sigma_range=(0.15, 1.15), per_image: bool = False,
                    generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """DACS' strong augmentation of a normalised batch.
 
     As the reference, one draw per batch decides whether colour jitter (probability
     ``color_jitter_prob``; the reference's ``color_jitter_probability=0.2`` is the probability
-    of *not* jittering) and blur (probability ``blur_prob``) apply; jitter factors and the blur
-    sigma ~ U(0.15, 1.15) are drawn per image.
+    of *not* jittering) and blur (probability ``blur_prob``) apply; the jitter factors are drawn
+    per image. The granularity of the rest follows the reference's call sites:
+
+    - ``per_image=True`` (DACS' mixed images: the reference calls its transform once per
+      image): the order of the four colour operations and the blur sigma ~ U(0.15, 1.15) are
+      drawn per image;
+    - ``per_image=False`` (MIC's masked batch: one call on the batch): one order and one sigma
+      for the whole batch.
     """
     if torch.rand((), generator=generator) < color_jitter_prob:
-        img = renorm(color_jitter(denorm(img, mean, std), color_jitter_strength, generator),
-                     mean, std)
+        params = draw_jitter(img.shape[0], color_jitter_strength, per_image, generator)
+        img = renorm(apply_jitter(denorm(img, mean, std), params), mean, std)
     if blur and torch.rand((), generator=generator) < blur_prob:
-        sigmas = torch.rand(img.shape[0], generator=generator) * (
-            sigma_range[1] - sigma_range[0]) + sigma_range[0]
-        img = torch.cat([gaussian_blur(img[i:i + 1], float(sig)) for i, sig in
-                         enumerate(sigmas)])
+        low, high = sigma_range
+        sigmas = torch.rand(img.shape[0] if per_image else 1, generator=generator) * (
+            high - low) + low
+        if per_image:
+            img = torch.cat([gaussian_blur(img[i:i + 1], float(sig)) for i, sig in
+                             enumerate(sigmas)])
+        else:
+            img = gaussian_blur(img, float(sigmas[0]))
     return img

@@ -8,10 +8,20 @@ from mmdet.models.utils import images_to_levels, multi_apply
 from mmdet.structures.bbox import bbox2roi
 
 
+def train_proposal_cfg(detector):
+    """The RPN proposal settings of training (``train_cfg.rpn_proposal``, e.g. 12000 / 2000
+    boxes before / after NMS), as mmdet's ``TwoStageDetector.loss`` uses them."""
+    return detector.train_cfg.get('rpn_proposal', detector.test_cfg.rpn)
+
+
 def confidence_weighted_rpn_loss(rpn_head, feats: Tuple[torch.Tensor], data_samples: List,
-                                 proposal_cfg) -> Tuple[Dict[str, torch.Tensor], List]:
-    """RPN losses whose objectness term is weighted per anchor by ``sigmoid(objectness)``
-    (detached) and whose box regression is zero; and the proposals of the same forward.
+                                 proposal_cfg, detach_weight: bool = False
+                                 ) -> Tuple[Dict[str, torch.Tensor], List]:
+    """RPN losses whose objectness term is weighted per anchor by ``sigmoid(objectness)`` and
+    whose box regression is zero; and the proposals of the same forward.
+
+    The weight is not detached (the reference's RPN loss keeps its gradient, while its RoI
+    classification weight is detached); ``detach_weight=True`` detaches it.
 
     mmdet's ``AnchorHead.loss_by_feat`` with the anchor weights changed between its target
     assignment and its per-level losses.
@@ -27,8 +37,8 @@ def confidence_weighted_rpn_loss(rpn_head, feats: Tuple[torch.Tensor], data_samp
                                           device=cls_scores[0].device)
     labels, label_weights, bbox_targets, bbox_weights, avg_factor = rpn_head.get_targets(
         anchors, valid, gts, metas)
-    label_weights = [w * torch.sigmoid(c.detach()).permute(0, 2, 3, 1).reshape(w.shape)
-                     for w, c in zip(label_weights, cls_scores)]
+    label_weights = [w * torch.sigmoid(c.detach() if detach_weight else c).permute(
+        0, 2, 3, 1).reshape(w.shape) for w, c in zip(label_weights, cls_scores)]
     bbox_weights = [torch.zeros_like(w) for w in bbox_weights]
     level_anchors = images_to_levels([torch.cat(a) for a in anchors],
                                      [a.size(0) for a in anchors[0]])
