@@ -163,3 +163,16 @@ def test_detection_teacher_momentum_is_constant():
         (hook, ) = [h for h in Config.fromfile(path).custom_hooks
                     if h['type'] == 'EMATeacherHook']
         assert hook.get('ramp') is False and hook['alpha'] == 0.9, path
+
+
+def test_mic_burn_in_trains_the_host_alone_first():
+    model = da_faster(mic=dict(pseudo_threshold=0.0, burn_in_iters=2))
+    model.init_weights()
+    model.mask_source = lambda b, h, w, device: (torch.rand(b, 1, h, w) > 0.5).float()
+    model.train()
+    wrapper = counting_optim_wrapper(model)
+    masked = ['masked.loss_cls' in model.train_step(uda_batch(seed), wrapper)
+              for seed in range(3)]
+    assert masked == [False, False, True]
+    with pytest.raises(ValueError, match='burn_in_iters'):
+        DetMaskedImageConsistency(burn_in_iters=-1)

@@ -70,18 +70,29 @@ def parse_args():
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--iters', type=int, default=None,
                         help='override the number of training iterations (quick checks)')
+    parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                        help='config overrides applied to every method trained and '
+                        'evaluated (ablations), as tools/train.py --cfg-options')
     parser.add_argument('--skip-done', action='store_true',
                         help='reuse the result of a method and seed whose work dir already '
                         'holds result.json (e.g. to finish an interrupted multi-seed run)')
     return parser.parse_args()
 
 
-def train(config: str, work_dir: str, seed: int, iters) -> float:
+def parse_options(options) -> dict:
+    """``KEY=VALUE`` strings -> the dict tools/train.py makes of them."""
+    from mmengine.config import DictAction
+    namespace = argparse.Namespace()
+    DictAction(option_strings=[], dest='options')(None, namespace, list(options))
+    return namespace.options
+
+
+def train(config: str, work_dir: str, seed: int, iters, options=()) -> float:
     """Run tools/train.py; returns minutes taken."""
     # no validation inside training: the demo evaluates the final checkpoint itself
     cmd = [sys.executable, osp.join(ROOT, 'tools', 'train.py'), osp.join(ROOT, config),
            '--work-dir', work_dir, '--cfg-options', f'randomness.seed={seed}',
-           'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None']
+           'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None', *options]
     if iters is not None:
         # the warm-up (100 iterations, at most a tenth of the run) and poly decay of the
         # synthetic schedule fit in the run
@@ -106,7 +117,8 @@ def train(config: str, work_dir: str, seed: int, iters) -> float:
     return (time.time() - start) / 60
 
 
-def evaluate(config: str, checkpoint: str, work_dir: str, metric=('mIoU', 1.0, 'mIoU')) -> dict:
+def evaluate(config: str, checkpoint: str, work_dir: str, metric=('mIoU', 1.0, 'mIoU'),
+             options=()) -> dict:
     """The metric of a checkpoint on target val and source val."""
     from mmengine.config import Config
     from mmengine.runner import Runner, TestLoop
@@ -115,6 +127,8 @@ def evaluate(config: str, checkpoint: str, work_dir: str, metric=('mIoU', 1.0, '
     register_all_modules(init_default_scope=False)
     key, scale, label = metric
     cfg = Config.fromfile(osp.join(ROOT, config))
+    if options:
+        cfg.merge_from_dict(parse_options(options))
     cfg.work_dir = osp.join(work_dir, 'eval')
     cfg.load_from = checkpoint
     cfg.test_dataloader.dataset = cfg.target_val
@@ -196,17 +210,21 @@ def run_task(task: str, args, work_root: str) -> dict:
             if args.skip_done and osp.exists(result_file):
                 with open(result_file) as f:
                     result = json.load(f)
-                if result.get('iters') == args.iters and result.get('config') == config:
+                if result.get('iters') == args.iters and result.get('config') == config \
+                        and result.get('cfg_options', []) == args.cfg_options:
                     print(f'[demo] {task} {method} (seed {seed}): done before: {result}',
                           flush=True)
                     per_seed.setdefault(method, []).append(result)
                     continue
             print(f'[demo] {task} {method} (seed {seed}): training {config}', flush=True)
-            minutes = train(config, work_dir, seed, args.iters)
+            minutes = train(config, work_dir, seed, args.iters, args.cfg_options)
             checkpoints = sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
                                  key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
-            result = evaluate(config, checkpoints[-1], work_dir, spec['metric'])
+            result = evaluate(config, checkpoints[-1], work_dir, spec['metric'],
+                              args.cfg_options)
             result.update(minutes=round(minutes, 2), seed=seed, config=config, iters=args.iters)
+            if args.cfg_options:
+                result['cfg_options'] = args.cfg_options
             with open(result_file, 'w') as f:
                 json.dump(result, f, indent=2)
             print(f'[demo] {task} {method} (seed {seed}): {result}', flush=True)

@@ -249,6 +249,6 @@ class DAFasterRCNN(UDABase):
         names = ['source']
         if self.with_domain_heads:
             names.append('target')
-        if self.mic is not None:
+        if self.mic is not None and int(self.local_iter) >= self.mic.burn_in_iters:
             names += ['teacher', 'masked']
         return [(name, getattr(self, f'pass_{name}')) for name in names]

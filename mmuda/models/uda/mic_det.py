@@ -37,16 +37,23 @@ class DetMaskedImageConsistency:
             (as MIC for segmentation).
         detach_objectness_weight (bool): detach the RPN objectness weight (as the RoI
             classification weight is); the reference does not. Defaults to False.
+        burn_in_iters (int): iterations trained without MIC first (the host method alone),
+            as detection teacher-student methods do before trusting a teacher; the reference
+            has none. Defaults to 0.
     """
 
     def __init__(self, pseudo_threshold: float = 0.8, mask_lambda: float = 1.0,
                  color_jitter_strength: float = 0.2, color_jitter_prob: float = 0.8,
-                 blur: bool = True, detach_objectness_weight: bool = False):
+                 blur: bool = True, detach_objectness_weight: bool = False,
+                 burn_in_iters: int = 0):
         if not 0 <= pseudo_threshold <= 1:
             raise ValueError(f'mic.pseudo_threshold must be in [0, 1], got {pseudo_threshold}')
         self.pseudo_threshold = float(pseudo_threshold)
         self.mask_lambda = float(mask_lambda)
         self.detach_objectness_weight = bool(detach_objectness_weight)
+        if int(burn_in_iters) < 0:
+            raise ValueError(f'mic.burn_in_iters must be >= 0, got {burn_in_iters}')
+        self.burn_in_iters = int(burn_in_iters)
         self.aug = dict(color_jitter_strength=color_jitter_strength,
                         color_jitter_prob=color_jitter_prob, blur=blur)
 
