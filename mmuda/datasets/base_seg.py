@@ -6,6 +6,7 @@ from typing import List
 from mmseg.datasets import BaseSegDataset
 
 from mmuda.registry import DATASETS
+from .label_check import check_seg_data_list, format_problems, pipeline_loads_labels
 
 
 @DATASETS.register_module()
@@ -17,7 +18,19 @@ class CheckedSegDataset(BaseSegDataset):
     file, and it passes the number of classes to the pipeline so that
     :class:`mmuda.datasets.transforms.LoadSegAnnotations` can reject label ids outside the
     classes. Every mmuda segmentation dataset derives from it.
+
+    Args:
+        check_labels (bool): also read every label map when the file list is built and stop
+            with one error listing each file holding ids outside the classes, before any
+            training step (:mod:`mmuda.datasets.label_check`, the check of
+            ``tools/analysis_tools/check_labels.py``). Skipped when the pipeline loads no
+            labels (the UDA target stream). Defaults to False (on for the synthetic datasets).
+        **kwargs: passed to mmseg's ``BaseSegDataset``.
     """
+
+    def __init__(self, *args, check_labels: bool = False, **kwargs):
+        self.check_labels = check_labels
+        super().__init__(*args, **kwargs)
 
     def _where(self) -> str:
         return f'{type(self).__name__} (data_root={self.data_root!r})'
@@ -48,4 +61,10 @@ class CheckedSegDataset(BaseSegDataset):
                     f'does not exist. Expected one label PNG ending in '
                     f'{self.seg_map_suffix!r} per image.')
             info['num_classes'] = num_classes
+        if self.check_labels and pipeline_loads_labels(self):
+            problems = check_seg_data_list(data_list, self)
+            if problems:
+                raise ValueError(
+                    f'{self._where()}: {len(problems)} of {len(data_list)} label file(s) are '
+                    f'bad (check_labels=True):\n{format_problems(problems)}')
         return data_list

@@ -51,6 +51,9 @@ class SyntheticSegDataset(CheckedSegDataset):
         generate (bool): generate the domain if it is missing. If False, a missing domain is
             an error.
         data_root (str): the folder holding the generated domains.
+        check_labels (bool): read every label map once at initialisation and refuse ids
+            outside the classes (see :class:`~mmuda.datasets.CheckedSegDataset`). A few
+            hundred small PNGs: a fraction of a second. Defaults to True.
         **kwargs: passed to mmseg's ``BaseSegDataset`` (pipeline, test_mode, ...).
     """
     METAINFO = dict(classes=CLASSES, palette=PALETTE)
@@ -64,6 +67,7 @@ class SyntheticSegDataset(CheckedSegDataset):
                  seed: int = 0,
                  generate: bool = True,
                  data_root: str = 'data/synthetic',
+                 check_labels: bool = True,
                  **kwargs):
         self.params, folder = prepare_domain(
             type(self).__name__, domain, style, split, num_images, img_size, seed, generate,
@@ -73,7 +77,7 @@ class SyntheticSegDataset(CheckedSegDataset):
             data_root=folder,
             data_prefix=dict(img_path=osp.join('images', split),
                              seg_map_path=osp.join('labels', split)),
-            img_suffix='.png', seg_map_suffix='.png', **kwargs)
+            img_suffix='.png', seg_map_suffix='.png', check_labels=check_labels, **kwargs)
 
 
 @DATASETS.register_module()
@@ -84,7 +88,8 @@ class SyntheticDetDataset(CheckedCocoDataset):
     loading and metric. Same arguments as :class:`SyntheticSegDataset` (the same domain
     folder serves both tasks); the rest go to mmdet's ``CocoDataset``.
     """
-    METAINFO = dict(classes=DET_CLASSES, palette=[PALETTE[CLASSES.index(c)]
+    # mmdet's visualiser takes a class colour only as a tuple
+    METAINFO = dict(classes=DET_CLASSES, palette=[tuple(PALETTE[CLASSES.index(c)])
                                                   for c in DET_CLASSES])
 
     def __init__(self, domain: str, **kwargs):

@@ -31,6 +31,7 @@ from typing import Dict, Tuple
 
 import cv2
 import numpy as np
+from mmengine.logging import print_log
 
 from ..class_stats import STATS_FILE, class_counts
 from .scene import CLASSES, DET_CLASSES, generate_scene, instance_boxes, merge_style
@@ -124,6 +125,9 @@ def generate_domain(data_root: str, params: Dict) -> str:
                 if osp.isdir(out_dir):  # a leftover without meta.json: incomplete
                     shutil.rmtree(out_dir)
                 os.rename(tmp, out_dir)
+                print_log(f'Generated the synthetic domain {params["domain"]!r} '
+                          f'({sum(params["num_images"].values())} images, '
+                          f'{meta["seconds"]} s) in {osp.abspath(out_dir)}', logger='current')
             finally:
                 if osp.isdir(tmp):
                     shutil.rmtree(tmp)

@@ -1,8 +1,8 @@
 # Copyright (c) mmuda contributors. All rights reserved.
-import numpy as np
 from mmseg.datasets.transforms import LoadAnnotations
 
 from mmuda.registry import TRANSFORMS
+from ..label_check import bad_label_ids, label_id_message
 
 
 @TRANSFORMS.register_module()
@@ -30,15 +30,14 @@ class LoadSegAnnotations(LoadAnnotations):
         num_classes = self.num_classes or results.get('num_classes')
         if num_classes is None:
             return
-        gt = results['gt_seg_map']
-        bad = (gt >= num_classes) & (gt != self.ignore_index)
-        if bad.any():
-            values = np.unique(gt[bad]).tolist()
+        ids, pixels = bad_label_ids(results['gt_seg_map'], num_classes, self.ignore_index)
+        if ids:
             raise ValueError(
-                f'Label file {results.get("seg_map_path")!r} holds id(s) {values} in '
-                f'{int(bad.sum())} pixel(s); expected train ids 0..{num_classes - 1} or '
-                f'{self.ignore_index} (ignore). Is it a raw-id label that needs converting to '
-                f'train ids (tools/dataset_converters/)?')
+                f'Label file {results.get("seg_map_path")!r} '
+                f'{label_id_message(ids, pixels, num_classes, self.ignore_index)}. Is it a '
+                f'raw-id label that needs converting to train ids (tools/dataset_converters/)? '
+                f'tools/analysis_tools/check_labels.py CONFIG checks every label of a config '
+                f'at once.')
 
     def __repr__(self) -> str:
         return (super().__repr__()[:-1] + f', num_classes={self.num_classes}, '
