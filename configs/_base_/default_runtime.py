@@ -14,3 +14,6 @@ log_processor = dict(by_epoch=False)
 log_level = 'INFO'
 load_from = None
 resume = False
+# `tools/test.py --tta` wraps the model in this and tests on the dataset's `tta_pipeline`:
+# mmseg's SegTTAModel (softmax of the views averaged) for UDA models too
+tta_model = dict(type='UDASegTTAModel')

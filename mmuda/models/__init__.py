@@ -1,8 +1,9 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .decode_heads import *  # noqa: F401,F403
 from .domain_heads import *  # noqa: F401,F403
+from .tta import UDASegTTAModel
 from .uda import *  # noqa: F401,F403
 from .utils import *  # noqa: F401,F403
 from .wrappers import UDADistributedDataParallel
 
-__all__ = ['UDADistributedDataParallel']
+__all__ = ['UDADistributedDataParallel', 'UDASegTTAModel']

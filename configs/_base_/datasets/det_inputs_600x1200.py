@@ -24,6 +24,20 @@ test_pipeline = [
     dict(type='mmdet.PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
+# `tools/test.py --tta`: the image and its horizontal flip, boxes merged by NMS
+# (mmdet's DetTTAModel, default_runtime_det.py). An extra: the DA-Faster protocol has no TTA.
+tta_pipeline = [
+    dict(type='mmdet.LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='mmdet.Resize', scale=img_scale, keep_ratio=True)],
+             [dict(type='mmdet.RandomFlip', prob=0.0),
+              dict(type='mmdet.RandomFlip', prob=1.0)],
+             [dict(type='mmdet.LoadAnnotations', with_bbox=True)],
+             [dict(type='mmdet.PackDetInputs',
+                   meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+                              'flip', 'flip_direction'))]]),
+]
 train_dataloader = dict(
     batch_size=1,  # one UDADataset item = 1 source + 1 target image
     num_workers=4,

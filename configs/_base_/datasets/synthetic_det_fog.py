@@ -31,6 +31,20 @@ det_test_pipeline = [
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
                     'instances')),
 ]
+# `tools/test.py --tta`: the image and its horizontal flip, boxes merged by NMS
+# (mmdet's DetTTAModel, default_runtime_det.py); replaces the segmentation one inherited
+tta_pipeline = [
+    dict(type='mmdet.LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='mmdet.Resize', scale=(256, 128), keep_ratio=True)],
+             [dict(type='mmdet.RandomFlip', prob=0.0),
+              dict(type='mmdet.RandomFlip', prob=1.0)],
+             [dict(type='mmdet.LoadAnnotations', with_bbox=True)],
+             [dict(type='mmdet.PackDetInputs',
+                   meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor',
+                              'instances', 'flip', 'flip_direction'))]]),
+]
 _det_domain = dict(type=det_dataset_type, data_root='data/synthetic',
                num_images=dict(train=400, val=100), img_size=(128, 256))
 det_source_train = dict(_det_domain, domain='target', style={{_base_.target_style}},

@@ -60,6 +60,20 @@ test_pipeline = [
     dict(type='LoadSegAnnotations'),
     dict(type='mmseg.PackSegInputs'),
 ]
+# `tools/test.py --tta`: flip x multi-scale (mmseg's ratios), the views' softmax averaged
+# (UDASegTTAModel, default_runtime.py). An extra, not the paper protocol: DAFormer and MIC
+# evaluate the whole image at one scale (test_pipeline).
+tta_pipeline = [
+    dict(type='mmseg.LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='mmseg.Resize', scale_factor=r, keep_ratio=True)
+              for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)],
+             [dict(type='mmseg.RandomFlip', prob=0.0, direction='horizontal'),
+              dict(type='mmseg.RandomFlip', prob=1.0, direction='horizontal')],
+             [dict(type='LoadSegAnnotations')],
+             [dict(type='mmseg.PackSegInputs')]]),
+]
 
 
 def _domain(domain, style, split, pipeline):
