@@ -93,3 +93,17 @@ def counting_optim_wrapper(model, lr=0.01):
 
     return UDAOptimWrapperConstructor(
         dict(type=CountingOptimWrapper, optimizer=dict(type='SGD', lr=lr)))(model)
+
+
+def before_iteration(model, iteration=0, mask_ratio=0.5, block_size=8):
+    """What the Runner's hooks do before training iteration ``iteration``, for the hooks the
+    model needs (EMATeacherHook, MaskingHook): for tests that drive ``train_step`` directly."""
+    from types import SimpleNamespace
+
+    from mmuda.engine import EMATeacherHook, MaskingHook
+    runner = SimpleNamespace(model=model, iter=iteration)
+    hooks = dict(EMATeacherHook=EMATeacherHook(),
+                 MaskingHook=MaskingHook(mask_ratio=mask_ratio, block_size=block_size))
+    for name in model.required_hooks():
+        hooks[name].before_train_iter(runner, iteration)
+    return model

@@ -3,11 +3,15 @@
 import argparse
 import os
 import os.path as osp
+import sys
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmuda.utils import close_dist, init_cpu_dist, register_all_modules
+from mmuda.utils import close_dist, init_cpu_dist, record_dist_backend, register_all_modules
+from mmuda.utils.config_check import check_config
+from mmuda.utils.errors import RunError
+from mmuda.utils.workdir import WorkDirGuard
 
 
 def parse_args():
@@ -33,7 +37,9 @@ def parse_args():
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
         help='job launcher')
-    parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--tta', action='store_true', help='test-time augmentation: the '
+                        "config's tta_pipeline and tta_model (flip + multi-scale for "
+                        'segmentation, flip for detection)')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     if 'LOCAL_RANK' not in os.environ:
@@ -59,6 +65,23 @@ def trigger_visualization_hook(cfg, args):
     return cfg
 
 
+def apply_tta(cfg, config_path: str):
+    """Test on the config's ``tta_pipeline`` with the model wrapped in its ``tta_model``
+    (the dataset and runtime bases in configs/_base_ define both)."""
+    missing = [key for key in ('tta_model', 'tta_pipeline') if cfg.get(key) is None]
+    if missing:
+        raise RunError(
+            f'--tta needs {" and ".join(missing)} in the config {config_path}: tta_pipeline '
+            '(the test pipeline with a TestTimeAug step) and tta_model (the wrapper merging '
+            'the views, e.g. dict(type="UDASegTTAModel") or dict(type="mmdet.DetTTAModel", '
+            'tta_cfg=...)); see configs/_base_/datasets/synthetic_domains.py and '
+            'configs/_base_/default_runtime.py')
+    cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+    cfg.tta_model.module = cfg.model
+    cfg.model = cfg.tta_model
+    return cfg
+
+
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -74,14 +97,20 @@ def main():
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
     if args.tta:
-        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
-        cfg.tta_model.module = cfg.model
-        cfg.model = cfg.tta_model
+        cfg = apply_tta(cfg, args.config)
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
-    init_cpu_dist(args.launcher)
-    run_test(cfg)
+    try:
+        # config mistakes before anything is built; a failed test leaves no half-written
+        # work dir (docs/guarantees.md)
+        check_config(cfg, ('test_dataloader',), args.config)
+        init_cpu_dist(args.launcher)
+        record_dist_backend(cfg)
+        with WorkDirGuard(cfg.work_dir, launcher=args.launcher):
+            run_test(cfg)
+    except RunError as exc:
+        sys.exit(f'Error: {exc}')
     close_dist()
 
 

@@ -76,3 +76,20 @@ def close_dist() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+
+
+def record_dist_backend(cfg) -> None:
+    """Make ``cfg.env_cfg.dist_cfg.backend`` name the backend of the open process group.
+
+    The configs ask for 'nccl' (the GPU default); on a machine without CUDA
+    :func:`init_cpu_dist` opens a gloo group instead, and the Runner, which finds the group
+    open, would still print the config's 'nccl' in its run header. Call after
+    :func:`init_cpu_dist`; a no-op when no group is open.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    env_cfg = cfg.get('env_cfg') or {}
+    dist_cfg = dict(env_cfg.get('dist_cfg') or {})
+    dist_cfg['backend'] = str(dist.get_backend())
+    env_cfg = dict(env_cfg, dist_cfg=dist_cfg)
+    cfg.env_cfg = env_cfg

@@ -14,11 +14,10 @@ from mmengine.dataset import pseudo_collate
 from mmengine.optim import build_optim_wrapper
 from PIL import Image
 
-from mmuda.models.utils.masking import BlockMaskGenerator
 from mmuda.registry import DATASETS, MODELS
 from mmuda.utils import register_all_modules
 
-from ..helpers import ROOT, run_tool
+from ..helpers import ROOT, before_iteration, run_tool
 
 # label ids of the fakes: road (7), car (26), sky (23), unlabelled (0), license plate (-1 ->
 # stored as 255 by nobody; GTA uses 34 for it, which is ignored)
@@ -136,15 +135,13 @@ def test_gta2cityscapes_config_trains_one_step(tmp_path):
     assert type(model.student.decode_head).__name__ == 'DAFormerHead'
     assert model.imnet is not None  # ImageNet feature distance on thing classes
     model.train()
-    gen = BlockMaskGenerator(0.7, 32)
-    model.mask_source = lambda b, h, w, device: gen(b, h, w, device)
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     decay = {id(p): g['weight_decay'] for g in optim_wrapper.optimizer.param_groups
              for p in g['params']}
     stage_norm = model.student.backbone.layers[0][2].weight
     assert decay[id(stage_norm)] == 0  # no decay on the stage norms, as the reference
     batch = pseudo_collate([dataset[0], dataset[1]])
-    log_vars = model.train_step(batch, optim_wrapper)
+    log_vars = before_iteration(model, block_size=32).train_step(batch, optim_wrapper)
     assert torch.isfinite(log_vars['loss'])
     assert 'src.loss_imnet_feat_dist' in log_vars
     assert 'masked.loss' in log_vars

@@ -17,7 +17,7 @@ from mmuda.models.utils.det_losses import (confidence_weighted_roi_loss,
 from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
 
-from ..helpers import ROOT, counting_optim_wrapper
+from ..helpers import ROOT, before_iteration, counting_optim_wrapper
 from .test_da_faster import da_faster, tiny_c4_faster_rcnn, uda_batch
 
 
@@ -102,7 +102,7 @@ def test_mic_da_faster_step():
     assert not model.teacher.training  # the teacher predicts in eval mode
     assert all(not p.requires_grad for p in model.teacher.parameters())
     wrapper = counting_optim_wrapper(model)
-    log_vars = model.train_step(uda_batch(), wrapper)
+    log_vars = before_iteration(model).train_step(uda_batch(), wrapper)
     assert [name for name, _ in model.passes()] == ['source', 'target', 'teacher', 'masked']
     assert wrapper.backwards == 3 and wrapper.steps == 1
     assert log_vars['pseudo_boxes'].item() > 0
@@ -116,18 +116,28 @@ def test_mic_skips_a_batch_without_confident_boxes():
     model = mic_da_faster(threshold=1.0)  # no untrained score reaches 1
     model.train()
     wrapper = counting_optim_wrapper(model)
-    log_vars = model.train_step(uda_batch(), wrapper)
+    log_vars = before_iteration(model).train_step(uda_batch(), wrapper)
     assert wrapper.backwards == 2 and wrapper.steps == 1
     assert log_vars['pseudo_boxes'].item() == 0
     assert not any(k.startswith('masked.') for k in log_vars)
 
 
-def test_mic_needs_the_masking_hook():
+def test_mic_needs_its_hooks_before_every_step():
     model = mic_da_faster()
-    model.mask_source = None
     model.train()
-    with pytest.raises(RuntimeError, match='MaskingHook'):
-        model.train_step(uda_batch(), counting_optim_wrapper(model))
+    assert model.required_hooks() == ('EMATeacherHook', 'MaskingHook')
+    wrapper = counting_optim_wrapper(model)
+    with pytest.raises(RuntimeError, match=r"\['EMATeacherHook', 'MaskingHook'\]"):
+        model.train_step(uda_batch(), wrapper)
+    assert wrapper.backwards == 0  # refused before any pass
+    model.hook_ran('EMATeacherHook')
+    with pytest.raises(RuntimeError, match=r"\['MaskingHook'\].*custom_hooks"):
+        model.train_step(uda_batch(), wrapper)
+    before_iteration(model, 0).train_step(uda_batch(), wrapper)
+    # the hooks must run again before the next step
+    with pytest.raises(RuntimeError, match='EMATeacherHook'):
+        model.train_step(uda_batch(), wrapper)
+    assert da_faster().required_hooks() == ()  # no teacher, no mask: nothing needed
 
 
 def test_objectness_weight_keeps_its_gradient_by_default():
@@ -171,7 +181,8 @@ def test_mic_burn_in_trains_the_host_alone_first():
     model.mask_source = lambda b, h, w, device: (torch.rand(b, 1, h, w) > 0.5).float()
     model.train()
     wrapper = counting_optim_wrapper(model)
-    masked = ['masked.loss_cls' in model.train_step(uda_batch(seed), wrapper)
+    masked = ['masked.loss_cls' in before_iteration(model, seed).train_step(uda_batch(seed),
+                                                                            wrapper)
               for seed in range(3)]
     assert masked == [False, False, True]
     with pytest.raises(ValueError, match='burn_in_iters'):

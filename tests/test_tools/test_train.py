@@ -73,8 +73,13 @@ def test_resume_reproduces_uninterrupted_run(tmp_path, tiny_data_root):
 def test_two_process_training(tmp_path, tiny_data_root):
     work_dir = str(tmp_path / 'dist')
     cmd = train_cmd(work_dir, tiny_data_root, 4, extra=['log_level=DEBUG'])
+    # each process dumps its buffers (BN running statistics) after training
+    config = tmp_path / 'dump_buffers.py'
+    config.write_text(f'_base_ = [{cmd[2]!r}]\n'
+                      "custom_imports = dict(imports=['tests.dump_buffers_hook'])\n"
+                      "custom_hooks = [dict(type='DumpBuffersHook')]\n")
     # tools/dist_train.sh CONFIG GPUS [train.py options], run with the tests' interpreter
-    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), cmd[2], '2'] + cmd[3:]
+    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), str(config), '2'] + cmd[3:]
     port = str(29500 + os.getpid() % 1000)
     # a rank that aborts prints the Python stack of each of its threads (faulthandler)
     proc = run_tool(cmd, env=dict(PYTHON=sys.executable, PORT=port, OMP_NUM_THREADS='1',
@@ -91,9 +96,25 @@ def test_two_process_training(tmp_path, tiny_data_root):
     with open(logs[0]) as f:
         env_info = f.read()
     assert 'Distributed training: True' in env_info and 'GPU number: 2' in env_info
+    assert "'backend': 'gloo'" in env_info  # the header names the backend really used
     # the result was written once: one checkpoint, one timestamp folder
-    assert glob.glob(osp.join(work_dir, '*.pth')) == [osp.join(work_dir, 'iter_4.pth')]
+    assert glob.glob(osp.join(work_dir, 'iter_*.pth')) == [osp.join(work_dir, 'iter_4.pth')]
     assert len(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))) == 1
+    # both processes hold rank 0's buffers (their BN statistics saw different images) ...
+    rank0, rank1 = (torch.load(osp.join(work_dir, f'buffers_rank{r}.pth'), weights_only=True)
+                    for r in (0, 1))
+    assert any('running_mean' in k for k in rank0)
+    for key in rank0:
+        assert torch.equal(rank0[key], rank1[key]), key
+    # ... so the validation at the end of the 2-process run (each rank evaluates half of the
+    # images) equals a 1-process test of the saved checkpoint
+    val = [r for r in _scalars(work_dir) if 'mIoU' in r][-1]['mIoU']
+    test = train_cmd(str(tmp_path / 'test'), tiny_data_root, 4, tool='tools/test.py')
+    test = test[:3] + [osp.join(work_dir, 'iter_4.pth')] + test[3:]
+    proc = run_tool(test)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    tested = json.load(open(glob.glob(osp.join(str(tmp_path / 'test'), '*', '*.json'))[0]))
+    assert tested['mIoU'] == val
 
 
 @pytest.mark.slow

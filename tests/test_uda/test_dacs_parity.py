@@ -18,7 +18,7 @@ from mmuda.models.utils.classmix import class_mix_masks
 from mmuda.registry import MODELS
 from mmuda.utils import register_all_modules
 
-from ..helpers import ROOT, counting_optim_wrapper
+from ..helpers import ROOT, before_iteration, counting_optim_wrapper
 
 H, W = 32, 64
 
@@ -141,7 +141,7 @@ def test_one_optimizer_step_after_several_backward_passes():
     wrapper = _optim_wrapper(model)
     teacher_before = copy.deepcopy(model.teacher.state_dict())
     student_before = copy.deepcopy(model.student.state_dict())
-    log_vars = model.train_step(_uda_data(), wrapper)
+    log_vars = before_iteration(model).train_step(_uda_data(), wrapper)
     assert wrapper.backwards == 3 and wrapper.steps == 1  # source, mix, masked; one step
     assert {'src.loss', 'mix.loss', 'masked.loss', 'pseudo_weight'} <= set(log_vars)
     # the student moved, the teacher did not (it is only changed by the EMA hook)
@@ -249,7 +249,7 @@ def test_mix_augments_per_image_and_mic_per_batch(monkeypatch):
     model.train()
     gen = BlockMaskGenerator(0.5, 8)
     model.mask_source = lambda b, h, w, device: gen(b, h, w, device)
-    model.train_step(_uda_data(), _optim_wrapper(model))
+    before_iteration(model).train_step(_uda_data(), _optim_wrapper(model))
     assert calls == [True, False]  # the mixed images, then MIC's masked batch
 
 
@@ -285,3 +285,49 @@ def test_mic_lambda_scales_the_decode_head_only():
     # accuracies are never scaled
     assert scale_losses({'decode.acc_seg': 50.0}, 0.1, prefix='decode.') == {
         'decode.acc_seg': 50.0}
+
+
+def test_masks_differ_across_ranks_and_repeat_on_resume(monkeypatch):
+    import types
+
+    import mmuda.engine.hooks.masking_hook as masking_hook
+    from mmuda.engine import MaskingHook
+    hook = MaskingHook(mask_ratio=0.5, block_size=4)
+    model = types.SimpleNamespace(mask_source=None, hook_ran=lambda name: None)
+
+    def masks(rank, iteration):
+        monkeypatch.setattr(masking_hook, 'get_rank', lambda: rank)
+        hook.before_train_iter(types.SimpleNamespace(model=model, iter=iteration), 0)
+        return model.mask_source(2, 16, 16, 'cpu')
+
+    assert not torch.equal(masks(0, 5), masks(1, 5))  # each process its own masks
+    assert torch.equal(masks(1, 5), masks(1, 5))  # the same after a resume at iteration 5
+    assert not torch.equal(masks(0, 5), masks(0, 6))
+    # rank 0 draws what a single-process run draws
+    single = BlockMaskGenerator(0.5, 4)(2, 16, 16, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(masks(0, 5), single)
+
+
+def test_plain_student_checkpoint_initialises_student_and_frozen_copies(tmp_path):
+    from mmengine.runner import load_checkpoint
+    register_all_modules()
+    plain = MODELS.build(_segmentor_cfg())
+    path = str(tmp_path / 'segformer.pth')
+    torch.save(dict(state_dict=plain.state_dict()), path)
+    model = _dacs(train_cfg=dict(imnet_feature_dist=dict(classes=[5, 6, 7])))
+    load_checkpoint(model, path, map_location='cpu', strict=True)
+    for name in ('student', 'teacher', 'imnet'):
+        state = getattr(model, name).state_dict()
+        for key, value in plain.state_dict().items():
+            assert torch.equal(state[key], value), (name, key)
+    # an mmuda checkpoint (student.*, teacher.*) loads as it is
+    with torch.no_grad():
+        for p in model.teacher.parameters():
+            p.add_(1.0)
+    own = str(tmp_path / 'dacs.pth')
+    torch.save(dict(state_dict=model.state_dict()), own)
+    other = _dacs(train_cfg=dict(imnet_feature_dist=dict(classes=[5, 6, 7])))
+    load_checkpoint(other, own, map_location='cpu', strict=True)
+    key = 'decode_head.conv_seg.weight'
+    assert torch.equal(other.teacher.state_dict()[key], model.teacher.state_dict()[key])
+    assert not torch.equal(other.teacher.state_dict()[key], other.student.state_dict()[key])

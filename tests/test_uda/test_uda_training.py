@@ -52,8 +52,8 @@ def test_mic_training_run(tmp_path, tiny_data_root):
     assert all('masked.loss' in r and 'mix.loss' in r for r in rows if 'src.loss' in r)
     # the visualisation: 2 rows x 8 panels (src, label, tgt, pseudo, pred, mix, mix label,
     # masked) of 64 x 128
-    images = sorted(glob.glob(osp.join(work_dir, '*', 'uda_vis', '*.png')))
-    assert [osp.basename(p) for p in images] == ['iter_15.png', 'iter_30.png']
+    images = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'vis_image', 'uda_vis_*.png')))
+    assert [osp.basename(p) for p in images] == ['uda_vis_15.png', 'uda_vis_30.png']
     assert cv2.imread(images[0]).shape == (2 * 64, 8 * 128, 3)
     # the checkpoint holds student and teacher; the teacher tracks the student (EMA)
     state = torch.load(osp.join(work_dir, 'iter_30.pth'), map_location='cpu',
@@ -71,7 +71,13 @@ def test_dacs_two_process_training(tmp_path, tiny_data_root):
     work_dir = str(tmp_path / 'dist')
     cmd = train_cmd(work_dir, tiny_data_root, 3, config=dacs, synthetic_train=False,
                     extra=_uda_options(tiny_data_root, 3)[:-1] + ['log_level=DEBUG'])
-    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), cmd[2], '2'] + cmd[3:]
+    # each process dumps its buffers after training (student and teacher BN statistics)
+    config = tmp_path / 'dacs_dump.py'
+    config.write_text(f'_base_ = [{dacs!r}]\n'
+                      "custom_imports = dict(imports=['tests.dump_buffers_hook'])\n"
+                      "custom_hooks = [dict(type='EMATeacherHook', alpha=0.99),\n"
+                      "                dict(type='DumpBuffersHook')]\n")
+    cmd = ['bash', osp.join(ROOT, 'tools', 'dist_train.sh'), str(config), '2'] + cmd[3:]
     port = str(29600 + os.getpid() % 1000)
     proc = run_tool(cmd, env=dict(PYTHON=sys.executable, PORT=port, OMP_NUM_THREADS='1'))
     out = proc.stdout + proc.stderr
@@ -80,7 +86,12 @@ def test_dacs_two_process_training(tmp_path, tiny_data_root):
     assert len(logs) == 2
     for log in logs:
         assert 'Iter(train) [3/3]' in open(log).read()
-    assert glob.glob(osp.join(work_dir, '*.pth')) == [osp.join(work_dir, 'iter_3.pth')]
+    assert glob.glob(osp.join(work_dir, 'iter_*.pth')) == [osp.join(work_dir, 'iter_3.pth')]
+    rank0, rank1 = (torch.load(osp.join(work_dir, f'buffers_rank{r}.pth'), weights_only=True)
+                    for r in (0, 1))
+    assert any(k.startswith('teacher.') and 'running_var' in k for k in rank0)
+    for key in rank0:  # rank 0's buffers everywhere
+        assert torch.equal(rank0[key], rank1[key]), key
 
 
 @pytest.mark.slow
@@ -105,3 +116,17 @@ def test_benchmark_train_tool(tmp_path, tiny_data_root):
     assert result['step_over_sum_of_passes_alone'] == pytest.approx(
         result['step_s'] / sum(result['passes_alone_s'].values()))
     assert result['peak_memory_mb'] > 0 and result['data_wait_s'] >= 0
+
+
+@pytest.mark.slow
+def test_dacs_without_its_teacher_hook_does_not_train(tmp_path, tiny_data_root):
+    """A DACS config whose custom_hooks lost EMATeacherHook would train against its initial
+    teacher forever; it stops at the first step, naming the hook."""
+    dacs = osp.join(ROOT, 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py')
+    work_dir = str(tmp_path / 'no_hook')
+    cmd = train_cmd(work_dir, tiny_data_root, 3, config=dacs, synthetic_train=False,
+                    extra=_uda_options(tiny_data_root, 3)[:-1] + ['custom_hooks=[]'])
+    proc = run_tool(cmd)
+    assert proc.returncode != 0
+    assert "DACS needs the hook(s) ['EMATeacherHook']" in proc.stdout + proc.stderr
+    assert not glob.glob(osp.join(work_dir, '*.pth'))

@@ -20,4 +20,6 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters, max_keep_ckpts=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # torch's random state in checkpoints: a resumed run is the uninterrupted one, bit for bit
+    rng_state=dict(type='RNGStateHook'),
     visualization=dict(type='mmseg.SegVisualizationHook'))

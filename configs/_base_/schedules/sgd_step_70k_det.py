@@ -26,4 +26,6 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=val_interval,
                     max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # torch's random state in checkpoints: a resumed run is the uninterrupted one, bit for bit
+    rng_state=dict(type='RNGStateHook'),
     visualization=dict(type='mmdet.DetVisualizationHook'))

@@ -37,7 +37,7 @@ class EMATeacherHook(Hook):
 
     def before_run(self, runner) -> None:
         model = runner_model(runner)
-        for name in ('student', 'teacher'):
+        for name in ('student', 'teacher', 'hook_ran'):
             if not hasattr(model, name):
                 raise AttributeError(
                     f'EMATeacherHook needs a model with a `{name}` module; '
@@ -49,6 +49,7 @@ class EMATeacherHook(Hook):
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         model = runner_model(runner)
         self.update(model.student, model.teacher, runner.iter)
+        model.hook_ran('EMATeacherHook')  # the method checks its teacher was updated
 
     def update(self, student, teacher, iteration: int) -> None:
         alpha = 0.0 if iteration == 0 else self.momentum(iteration)

@@ -14,6 +14,7 @@ from mmengine.registry import DefaultScope
 from torch.nn.parallel import DistributedDataParallel
 
 from mmuda.registry import MODELS
+from mmuda.utils.divergence import check_finite_step
 
 
 def build_in_own_scope(cfg: dict) -> nn.Module:
@@ -102,9 +103,12 @@ class UDABase(BaseModel):
         DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(self, ignored)
         #: set by MaskingHook each iteration for methods that mask
         self.mask_source: Optional[Callable] = None
-        #: set by UDAVisualizationHook: keep the tensors of the last step in ``debug_state``
+        #: the hooks that ran before the coming step (see :meth:`required_hooks`)
+        self.hooks_before_step: set = set()
+        #: set by UDAVisualizationHook: keep the tensors and data samples of the last step in
+        #: ``debug_state``
         self.keep_debug_state = False
-        self.debug_state: Dict[str, torch.Tensor] = {}
+        self.debug_state: Dict[str, Union[torch.Tensor, list]] = {}
         #: seconds per named pass of the last iterations, when a benchmark asks for them
         #: (tools/analysis_tools/benchmark_train.py); None: no timing, no overhead
         self.pass_times: Optional[Dict[str, List[float]]] = None
@@ -146,12 +150,53 @@ class UDABase(BaseModel):
             if module is not None:
                 module.load_state_dict(self.student.state_dict())
 
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs):
+        """A plain student checkpoint (an mmseg/mmdet model, a converted authors' checkpoint:
+        no key starts with ``student.``) initialises the student AND its frozen copies
+        (teacher, ImageNet model), as mmdet's semi-supervised detectors map their keys;
+        mmuda's own checkpoints load as they are."""
+        own = [k for k in state_dict if k.startswith(prefix)]
+        if own and not any(k.startswith(f'{prefix}student.') for k in own):
+            copies = ['student'] + [name for name in self.frozen_modules
+                                    if getattr(self, name, None) is not None]
+            for key in own:
+                value = state_dict.pop(key)
+                for name in copies:
+                    state_dict[f'{prefix}{name}.{key[len(prefix):]}'] = value
+            state_dict[f'{prefix}local_iter'] = self.local_iter.clone()  # not trained yet
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,
+                                      unexpected_keys, error_msgs)
+
     # ------------------------------------------------------------------ training
     def trainable_modules(self) -> nn.ModuleDict:
         """The sub-modules the optimizer sees: everything but the frozen copies."""
         return nn.ModuleDict({name: module for name, module in self.named_children()
                               if name not in self.frozen_modules
                               and name != 'data_preprocessor'})
+
+    def required_hooks(self) -> Tuple[str, ...]:
+        """The hooks the method needs before every step: :class:`EMATeacherHook` when it has
+        an EMA teacher (subclasses add :class:`MaskingHook` when they mask)."""
+        return ('EMATeacherHook', ) if self.teacher is not None else ()
+
+    def hook_ran(self, name: str) -> None:
+        """Called by a hook the method may need, each iteration before the step."""
+        self.hooks_before_step.add(name)
+
+    def check_hooks(self) -> None:
+        """Refuse to train without the hooks the method needs (checked at the start of every
+        step, so the first iteration trains nothing without them): a DACS config without
+        EMATeacherHook would otherwise learn from its initial teacher forever."""
+        missing = [h for h in self.required_hooks() if h not in self.hooks_before_step]
+        if missing:
+            listed = ', '.join(f'dict(type={h!r}, ...)' for h in missing)
+            raise RuntimeError(
+                f'{type(self).__name__} needs the hook(s) {missing} before every training '
+                f'iteration (they update the EMA teacher / draw the masks), but they did not '
+                f'run: add {listed} to custom_hooks in the config (see the method\'s configs '
+                f'and docs/uda_framework.md)')
+        self.hooks_before_step = set()
 
     def train_step(self, data: Union[dict, tuple, list], optim_wrapper: OptimWrapper,
                    grad_sync: Optional[Callable] = None) -> Dict[str, torch.Tensor]:
@@ -161,12 +206,15 @@ class UDABase(BaseModel):
             grad_sync: averages gradients over processes before the step; given by
                 :class:`mmuda.models.UDADistributedDataParallel`.
         """
+        self.check_hooks()
         with self.timed('preprocess'), optim_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
         log_vars = self.forward_train(data['inputs'], data['data_samples'], optim_wrapper)
         with self.timed('optimizer'):
             if grad_sync is not None:
                 grad_sync()
+            # a non-finite loss or gradient stops training before it reaches any weight
+            check_finite_step(self, log_vars, optim_wrapper)
             optim_wrapper.step()
             optim_wrapper.zero_grad()
         return log_vars
@@ -215,8 +263,10 @@ class UDABase(BaseModel):
                 log_vars.update(run(state, optim_wrapper))
         self.local_iter += 1
         if self.keep_debug_state:  # for UDAVisualizationHook, outside the step's passes
-            self.debug_state = {k: v.detach() for k, v in state.items()
-                                if isinstance(v, torch.Tensor)}
+            # tensors (detached) and lists: data samples (source boxes, MIC's pseudo-boxes),
+            # indices (the images MIC kept)
+            self.debug_state = {k: v.detach() if isinstance(v, torch.Tensor) else v
+                                for k, v in state.items() if isinstance(v, (torch.Tensor, list))}
         return self.total_loss(log_vars)
 
     def run_pass_alone(self, name: str, inputs, data_samples,

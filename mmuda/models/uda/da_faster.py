@@ -242,6 +242,9 @@ class DAFasterRCNN(UDABase):
                 state['generator'])
         return self.backward(losses, optim_wrapper, prefix='masked.')
 
+    def required_hooks(self):
+        return super().required_hooks() + (('MaskingHook', ) if self.mic is not None else ())
+
     #: the masked pass needs the teacher's pseudo-boxes
     pass_dependencies = ('teacher', )
 

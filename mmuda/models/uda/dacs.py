@@ -196,6 +196,9 @@ class DACS(UDABase):
                 self.std, state['generator'])
         return self.backward(losses, optim_wrapper, prefix='masked.')
 
+    def required_hooks(self):
+        return super().required_hooks() + (('MaskingHook', ) if self.mic is not None else ())
+
     #: the mix and masked passes need the teacher's pseudo-labels
     pass_dependencies = ('teacher', )
 
