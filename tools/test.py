@@ -96,12 +96,12 @@ def main():
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
-    if args.tta:
-        cfg = apply_tta(cfg, args.config)
     if args.out is not None:
         cfg.test_evaluator['output_dir'] = args.out
         cfg.test_evaluator['keep_results'] = True
     try:
+        if args.tta:
+            cfg = apply_tta(cfg, args.config)
         # config mistakes before anything is built; a failed test leaves no half-written
         # work dir (docs/guarantees.md)
         check_config(cfg, ('test_dataloader',), args.config)
