@@ -208,3 +208,15 @@ def check_config(cfg, loaders: Sequence[str] = ('train_dataloader', 'val_dataloa
         source = f' {filename}' if filename else ''
         raise ConfigError(f'The config{source} has {len(problems)} mistake(s):\n  - ' +
                           '\n  - '.join(problems))
+
+
+def load_config(path: str, cfg_options: Optional[dict] = None):
+    """The config of an analysis tool: ``path`` read with mmengine's ``Config``, the
+    ``--cfg-options`` merged; a missing file stops the tool with one line naming it."""
+    from mmengine.config import Config
+    if not osp.isfile(path):
+        raise SystemExit(f'no config file {path!r}')
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg

@@ -156,20 +156,12 @@ def test_show_dir_detection(det_run):
 
 
 @pytest.mark.slow
-def test_tta_detection(det_run):
-    work_dir, cmd = det_run
+@pytest.mark.parametrize('run, metric', [('det_run', 'coco/bbox_mAP_50'), ('seg_run', 'mIoU')])
+def test_tta(run, metric, request):
+    work_dir, cmd = request.getfixturevalue(run)
     proc = run_tool(_test_cmd(cmd, osp.join(work_dir, f'iter_{ITERS}.pth'), '--tta'))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'Iter(test)' in proc.stdout and 'coco/bbox_mAP_50' in proc.stdout
-    assert 'missing keys' not in proc.stdout + proc.stderr
-
-
-@pytest.mark.slow
-def test_tta_segmentation(seg_run):
-    work_dir, cmd = seg_run
-    proc = run_tool(_test_cmd(cmd, osp.join(work_dir, f'iter_{ITERS}.pth'), '--tta'))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert 'Iter(test)' in proc.stdout and 'mIoU' in proc.stdout
+    assert 'Iter(test)' in proc.stdout and metric in proc.stdout
     assert 'missing keys' not in proc.stdout + proc.stderr
 
 

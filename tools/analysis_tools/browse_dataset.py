@@ -20,13 +20,14 @@ import numpy as np
 from mmdet.structures import DetDataSample
 from mmdet.structures.bbox import BaseBoxes
 from mmdet.visualization import DetLocalVisualizer
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.runner import set_random_seed
 from mmseg.structures import SegDataSample
 from mmseg.visualization import SegLocalVisualizer
 
 from mmuda.registry import DATASETS
 from mmuda.utils import register_all_modules
+from mmuda.utils.config_check import load_config
 
 
 def parse_args():
@@ -98,11 +99,7 @@ def main():
     if args.num_items < 1:
         raise SystemExit(f'-n must be at least 1, got {args.num_items}')
     register_all_modules()
-    if not osp.isfile(args.config):
-        raise SystemExit(f'no config file {args.config!r}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     if not cfg.get('train_dataloader') or not cfg.train_dataloader.get('dataset'):
         raise SystemExit(f'{args.config} has no train_dataloader.dataset')
     set_random_seed(args.seed)

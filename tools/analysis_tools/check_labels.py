@@ -21,12 +21,13 @@ import os
 import os.path as osp
 import time
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmuda.datasets import CheckedSegDataset, UDADataset
 from mmuda.datasets.label_check import check_det_dataset, check_seg_dataset, expected_label_ids
 from mmuda.registry import DATASETS
 from mmuda.utils import register_all_modules
+from mmuda.utils.config_check import load_config
 
 SPLITS = ('train', 'val', 'test')
 
@@ -108,11 +109,7 @@ def check_dataset(dataset_cfg, workers: int):
 def main():
     args = parse_args()
     register_all_modules()
-    if not osp.isfile(args.config):
-        raise SystemExit(f'no config file {args.config!r}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     todo, skipped = [], []
     for split in args.splits:
         loader = cfg.get(f'{split}_dataloader')

@@ -20,12 +20,13 @@ import os.path as osp
 
 import matplotlib.pyplot as plt
 import numpy as np
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 
 from mmuda.datasets.label_check import (bad_label_ids, decode_label, label_id_message, map_label,
                                         seg_label_args)
 from mmuda.registry import DATASETS
 from mmuda.utils import register_all_modules
+from mmuda.utils.config_check import load_config
 
 
 def parse_args():
@@ -143,15 +144,11 @@ def main():
     args = parse_args()
     plt.switch_backend('Agg')  # files only, no display
     register_all_modules()
-    if not osp.isfile(args.config):
-        raise SystemExit(f'no config file {args.config!r}')
     if not osp.isdir(args.prediction_dir):
         raise SystemExit(f'the prediction folder {args.prediction_dir!r} does not exist; write '
                          f'it with python tools/test.py CONFIG CHECKPOINT --out '
                          f'{args.prediction_dir}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     loader = cfg.get(f'{args.split}_dataloader')
     if not loader or not loader.get('dataset'):
         raise SystemExit(f'the config has no {args.split}_dataloader.dataset')

@@ -7,7 +7,9 @@ as mmengine's ``Config.pretty_text`` (what tools/train.py runs and dumps into th
 import argparse
 import os.path as osp
 
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
+
+from mmuda.utils.config_check import load_config
 
 
 def parse_args():
@@ -23,11 +25,7 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.config):
-        raise SystemExit(f'no config file {args.config!r}')
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = load_config(args.config, args.cfg_options)
     print(cfg.pretty_text)
     if args.save_path:
         suffix = osp.splitext(args.save_path)[1]
