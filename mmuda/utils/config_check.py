@@ -16,6 +16,7 @@ import os.path as osp
 import traceback
 from typing import Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from mmengine.config import Config
 from mmengine.hooks import CheckpointHook
 from mmengine.registry import HOOKS, RUNNERS, TRANSFORMS, DefaultScope
 from mmengine.runner import Runner
@@ -213,7 +214,6 @@ def check_config(cfg, loaders: Sequence[str] = ('train_dataloader', 'val_dataloa
 def load_config(path: str, cfg_options: Optional[dict] = None):
     """The config of an analysis tool: ``path`` read with mmengine's ``Config``, the
     ``--cfg-options`` merged; a missing file stops the tool with one line naming it."""
-    from mmengine.config import Config
     if not osp.isfile(path):
         raise SystemExit(f'no config file {path!r}')
     cfg = Config.fromfile(path)

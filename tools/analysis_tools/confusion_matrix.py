@@ -144,11 +144,11 @@ def main():
     args = parse_args()
     plt.switch_backend('Agg')  # files only, no display
     register_all_modules()
+    cfg = load_config(args.config, args.cfg_options)
     if not osp.isdir(args.prediction_dir):
         raise SystemExit(f'the prediction folder {args.prediction_dir!r} does not exist; write '
                          f'it with python tools/test.py CONFIG CHECKPOINT --out '
                          f'{args.prediction_dir}')
-    cfg = load_config(args.config, args.cfg_options)
     loader = cfg.get(f'{args.split}_dataloader')
     if not loader or not loader.get('dataset'):
         raise SystemExit(f'the config has no {args.split}_dataloader.dataset')
