@@ -93,6 +93,27 @@ def resolve_resume(cfg, resume) -> None:
     cfg.load_from = checkpoint
 
 
+def enable_amp(optim_wrapper) -> None:
+    """Turn the config's optimizer wrapper(s) into ``AmpOptimWrapper``: the one wrapper, or
+    each entry of a several-optimizer config (segmentor and discriminators)."""
+    if 'optimizer' in optim_wrapper or 'type' in optim_wrapper:
+        wrappers = {'optim_wrapper': optim_wrapper}
+    else:
+        wrappers = {f'optim_wrapper.{name}': cfg for name, cfg in optim_wrapper.items()
+                    if name != 'constructor'}
+    for name, wrapper in wrappers.items():
+        kind = wrapper.get('type', 'OptimWrapper')
+        if kind == 'AmpOptimWrapper':
+            print_log(f'AMP training is already enabled for {name} in your config.',
+                      logger='current', level=logging.WARNING)
+            continue
+        if kind != 'OptimWrapper':
+            raise SystemExit(f'--amp turns {name}.type OptimWrapper into AmpOptimWrapper, but '
+                             f'it is {kind!r}')
+        wrapper.type = 'AmpOptimWrapper'
+        wrapper.loss_scale = 'dynamic'
+
+
 def build_cfg(args) -> Config:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
@@ -107,16 +128,7 @@ def build_cfg(args) -> Config:
         if not torch.cuda.is_available():
             raise SystemExit('--amp needs a CUDA device: mmengine\'s AmpOptimWrapper does '
                              'not run on the CPU.')
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'AmpOptimWrapper':
-            print_log('AMP training is already enabled in your config.', logger='current',
-                      level=logging.WARNING)
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+        enable_amp(cfg.optim_wrapper)
     # before anything is built or written: misspelt keys, hook arguments, pipelines
     check_config(cfg, ('train_dataloader', 'val_dataloader'), args.config)
     resolve_resume(cfg, args.resume)

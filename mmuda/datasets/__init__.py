@@ -4,10 +4,13 @@ from .cityscapes import CityscapesDataset, GTA5Dataset
 from .class_stats import load_class_stats, write_class_stats
 from .det_datasets import CheckedCocoDataset, KITTIDetDataset, Sim10kDataset
 from .synthetic import SyntheticDetDataset, SyntheticSegDataset
+from .synthia import SynthiaDataset
 from .transforms import LoadSegAnnotations
 from .uda_dataset import RareClassSampler, UDADataset
+from .video import CityscapesSeqDataset, SynthiaSeqDataset, ViperDataset, VideoSegDataset
 
 __all__ = ['CheckedSegDataset', 'CityscapesDataset', 'GTA5Dataset', 'SyntheticSegDataset',
            'LoadSegAnnotations', 'UDADataset', 'RareClassSampler', 'load_class_stats',
            'write_class_stats', 'Sim10kDataset', 'KITTIDetDataset', 'CheckedCocoDataset',
-           'SyntheticDetDataset']
+           'SyntheticDetDataset', 'SynthiaDataset', 'VideoSegDataset', 'CityscapesSeqDataset',
+           'ViperDataset', 'SynthiaSeqDataset']

@@ -17,6 +17,8 @@ from ..test_uda.test_uda_training import _uda_options
 SEG = {
     'dacs': 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
     'mic': 'configs/mic/mic-dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
+    # two optimizers (segmentor SGD/AdamW, discriminators Adam), the cosine dictionary
+    'cossim_advent': 'configs/cossim/cossim-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
 }
 DET = {
     'da_faster': 'da_faster/da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
@@ -31,7 +33,7 @@ def _cmd(method, work_dir, data_root, extra):
     if method in SEG:
         config = osp.join(ROOT, SEG[method])
         return train_cmd(work_dir, data_root, ITERS, config=config, synthetic_train=False,
-                         extra=_uda_options(data_root, ITERS)[:-1 if method == 'dacs' else None]
+                         extra=_uda_options(data_root, ITERS)[:None if method == 'mic' else -1]
                          + extra)
     cmd = det_train_cmd(DET[method], work_dir, data_root, ITERS) + extra
     if method == 'mic_det':
@@ -75,3 +77,5 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
         assert 'teacher' in moved
     if method in DET:
         assert {'img_da_head', 'ins_da_head'} <= moved
+    if method == 'cossim_advent':
+        assert 'discriminators' in moved and 'cossim' in moved

@@ -5,6 +5,7 @@
     python tools/misc/demo.py --seeds 0 1 2         # mean +- std over seeds
     python tools/misc/demo.py --tasks detection --seeds 0 1 2 --methods all
     python tools/misc/demo.py --methods source_only oracle --iters 300
+    python tools/misc/demo.py --tasks segmentation --methods source_only_deeplab advent
 
 Each method is trained with ``tools/train.py`` (a subprocess, exactly what a user runs), then
 its final checkpoint is evaluated on the target val split and on the source val split:
@@ -13,8 +14,9 @@ segmentation with mmseg's IoUMetric (mIoU), detection with mmdet's CocoMetric (A
 ``{"<method>": {"target_mIoU": .., "source_mIoU": .., "minutes": ..}, ...,
 "detection": {"<method>": {"target_AP50": .., ...}}}``; with several seeds each number is the
 mean and ``*_std`` / ``per_seed`` entries are added, and ``paired_differences`` gives each
-method's gain over the source-only baseline (detection) or over the method before it
-(segmentation), seed by seed.
+method's gain over the source-only baseline (detection) or over the method it builds on
+(segmentation: DACS over source only, MIC over DACS, AdvEnt over the DeepLab source only,
+...), seed by seed.
 """
 import argparse
 import glob
@@ -40,8 +42,24 @@ TASKS = {
             'dacs': 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
             'mic': 'configs/mic/mic-dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
             'oracle': 'configs/oracle/oracle_segformer-mitb0_1k_synthetic-tgt.py',
+            # the DeepLab-v2 family (its own CPU-sized model, source-only baseline and oracle)
+            'source_only_deeplab':
+            'configs/source_only/source-only_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'adaptsegnet': 'configs/adaptsegnet/adaptsegnet_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'minent': 'configs/advent/minent_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'advent': 'configs/advent/advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'cossim': 'configs/cossim/cossim_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'cossim_advent': 'configs/cossim/cossim-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'oracle_deeplab': 'configs/oracle/oracle_deeplabv2-r18_1k_synthetic-tgt.py',
         },
-        metric=('mIoU', 1.0, 'mIoU'), baseline=None),
+        metric=('mIoU', 1.0, 'mIoU'),
+        # each method against the one it builds on (its base)
+        baseline=dict(dacs='source_only', mic='dacs', oracle='mic',
+                      adaptsegnet='source_only_deeplab', minent='source_only_deeplab',
+                      advent='source_only_deeplab', cossim='source_only_deeplab',
+                      cossim_advent='advent', oracle_deeplab='advent'),
+        # make demo: one comparison (the DAFormer family); --methods all runs every method
+        default=('source_only', 'dacs', 'mic', 'oracle')),
     'detection': dict(
         methods={
             'source_only':
@@ -159,13 +177,14 @@ def summarise(per_seed: dict, label: str = 'mIoU') -> dict:
 
 
 def paired_differences(per_seed: dict, label: str = 'mIoU', baseline=None) -> dict:
-    """Target metric of each method minus that of ``baseline`` (or, None, of the method
-    before it in the table), seed by seed (runs with the same seed share the initial weights
-    and the data order), as mean and std over the seeds both have."""
+    """Target metric of each method minus that of its baseline (``baseline``: one method
+    for all, or a dict method -> its base), seed by seed (runs with the same seed share the
+    initial weights and the data order), as mean and std over the seeds both have."""
     methods = list(per_seed)
     key = f'target_{label}'
-    pairs = [(baseline, m) for m in methods if m != baseline] if baseline in per_seed \
-        else list(zip(methods, methods[1:]))
+    bases = baseline if isinstance(baseline, dict) else {m: baseline for m in methods}
+    pairs = [(bases[m], m) for m in methods
+             if bases.get(m) in per_seed and bases[m] != m]
     out = {}
     for prev, method in pairs:
         before = {r['seed']: r[key] for r in per_seed[prev]}
@@ -185,11 +204,13 @@ def print_table(summary: dict, label: str = 'mIoU') -> None:
             return f'{entry[key]:.1f} +- {entry[key + "_std"]:.1f}'
         return f'{entry[key]:.1f}'
 
-    header = f'{"method":<14}{"target " + label:>16}{"source " + label:>16}{"minutes":>10}'
+    width = max([14] + [len(m) + 2 for m in summary])
+    header = f'{"method":<{width}}{"target " + label:>16}{"source " + label:>16}' \
+        f'{"minutes":>10}'
     print(header)
     print('-' * len(header))
     for method, entry in summary.items():
-        print(f'{method:<14}{fmt(entry, "target_" + label):>16}'
+        print(f'{method:<{width}}{fmt(entry, "target_" + label):>16}'
               f'{fmt(entry, "source_" + label):>16}{entry["minutes"]:>10.1f}')
 
 

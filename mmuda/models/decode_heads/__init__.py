@@ -1,4 +1,5 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .daformer_head import DAFormerHead
+from .deeplabv2_head import DeepLabV2Head
 
-__all__ = ['DAFormerHead']
+__all__ = ['DAFormerHead', 'DeepLabV2Head']

@@ -1,10 +1,15 @@
 # Copyright (c) mmuda contributors. All rights reserved.
+from .adaptsegnet import AdaptSegNet
+from .adversarial import AdversarialUDA
+from .advent import AdvEnt
 from .base import UDABase
+from .cossim import CosSim
 from .da_faster import DAFasterRCNN
 from .dacs import DACS
 from .mic import MaskedImageConsistency
 from .mic_det import DetMaskedImageConsistency
+from .minent import MinEnt
 from .visga import ViSGA
 
-__all__ = ['UDABase', 'DACS', 'DAFasterRCNN', 'MaskedImageConsistency',
-           'DetMaskedImageConsistency', 'ViSGA']
+__all__ = ['UDABase', 'AdversarialUDA', 'AdaptSegNet', 'AdvEnt', 'MinEnt', 'CosSim', 'DACS',
+           'DAFasterRCNN', 'MaskedImageConsistency', 'DetMaskedImageConsistency', 'ViSGA']

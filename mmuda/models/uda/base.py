@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 from mmengine.dist import get_rank
 from mmengine.model import BaseModel
-from mmengine.optim import OptimWrapper
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import DefaultScope
 from torch.nn.parallel import DistributedDataParallel
 
@@ -115,6 +115,16 @@ class UDABase(BaseModel):
         #: iterations trained (a buffer: checkpointed, so random draws survive a resume)
         self.register_buffer('local_iter', torch.zeros((), dtype=torch.long))
 
+    @classmethod
+    def checked_train_cfg(cls, train_cfg: Optional[dict], defaults: dict) -> dict:
+        """``train_cfg`` over the method's ``defaults``, refusing keys it does not know."""
+        train_cfg = dict(train_cfg or {})
+        unknown = set(train_cfg) - set(defaults)
+        if unknown:
+            raise KeyError(f'unknown {cls.__name__} train_cfg key(s) {sorted(unknown)}; '
+                           f'expected {sorted(defaults)}')
+        return dict(defaults, **train_cfg)
+
     @contextlib.contextmanager
     def timed(self, name: str):
         """Time a pass (forward and backward) into ``pass_times`` when enabled."""
@@ -207,17 +217,36 @@ class UDABase(BaseModel):
                 :class:`mmuda.models.UDADistributedDataParallel`.
         """
         self.check_hooks()
-        with self.timed('preprocess'), optim_wrapper.optim_context(self):
+        main = self.main_optim_wrapper(optim_wrapper)
+        with self.timed('preprocess'), main.optim_context(self):
             data = self.data_preprocessor(data, True)
         log_vars = self.forward_train(data['inputs'], data['data_samples'], optim_wrapper)
         with self.timed('optimizer'):
             if grad_sync is not None:
                 grad_sync()
             # a non-finite loss or gradient stops training before it reaches any weight
-            check_finite_step(self, log_vars, optim_wrapper)
-            optim_wrapper.step()
-            optim_wrapper.zero_grad()
+            check_finite_step(self, log_vars, main)
+            # several optimizers (e.g. segmentor and discriminators): each steps, in order
+            wrappers = optim_wrapper.values() if isinstance(optim_wrapper, OptimWrapperDict) \
+                else [optim_wrapper]
+            for wrapper in wrappers:
+                wrapper.step()
+                wrapper.zero_grad()
         return log_vars
+
+    def optim_groups(self) -> Dict[str, nn.Module]:
+        """The modules each optimizer trains, by the names of the config's ``optim_wrapper``
+        (:class:`mmuda.engine.UDAOptimWrapperConstructor`). One optimizer by default;
+        methods with discriminators add theirs."""
+        return {'segmentor': self.trainable_modules()}
+
+    @staticmethod
+    def main_optim_wrapper(optim_wrapper: OptimWrapper) -> OptimWrapper:
+        """The optimizer wrapper of the task model: the wrapper itself, or the ``segmentor``
+        entry of an ``OptimWrapperDict`` (whose own ``optim_context`` and ``backward`` are
+        not usable)."""
+        return optim_wrapper['segmentor'] if isinstance(optim_wrapper, OptimWrapperDict) \
+            else optim_wrapper
 
     def backward(self, losses: Dict[str, torch.Tensor], optim_wrapper: OptimWrapper,
                  prefix: str = '') -> Dict[str, torch.Tensor]:

@@ -64,12 +64,7 @@ class DACS(UDABase):
         defaults = dict(pseudo_threshold=0.968, pseudo_weight_ignore=dict(),
                         color_jitter_strength=0.2, color_jitter_prob=0.8, blur=True,
                         teacher_bn_train=True, imnet_feature_dist=None, seed=0)
-        train_cfg = dict(train_cfg or {})
-        unknown = set(train_cfg) - set(defaults)
-        if unknown:
-            raise KeyError(f'unknown DACS train_cfg key(s) {sorted(unknown)}; expected '
-                           f'{sorted(defaults)}')
-        cfg = dict(defaults, **train_cfg)
+        cfg = self.checked_train_cfg(train_cfg, defaults)
         fd = cfg['imnet_feature_dist']
         super().__init__(model, teacher=True, imnet=fd is not None, train_cfg=cfg, **kwargs)
         if not 0 <= cfg['pseudo_threshold'] <= 1:

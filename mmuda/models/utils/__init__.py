@@ -1,7 +1,8 @@
 # Copyright (c) mmuda contributors. All rights reserved.
+from .cosine_alignment import CosineSimilarityAlignment
 from .grl import GradientReversal, GradientScale, scale_gradient
 from .grouping import complete_linkage_groups, group_means
 from .masking import BlockMaskGenerator
 
-__all__ = ['BlockMaskGenerator', 'GradientReversal', 'GradientScale', 'scale_gradient',
-           'complete_linkage_groups', 'group_means']
+__all__ = ['BlockMaskGenerator', 'CosineSimilarityAlignment', 'GradientReversal',
+           'GradientScale', 'scale_gradient', 'complete_linkage_groups', 'group_means']

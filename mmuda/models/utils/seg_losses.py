@@ -16,9 +16,12 @@ from mmseg.utils import add_prefix
 
 
 def head_loss(head, feats, data_samples: List[SegDataSample],
-              weight: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-    """``head.loss`` with an optional (B, H, W) pixel weight on every loss term."""
-    seg_logits = head.forward(feats)
+              weight: Optional[torch.Tensor] = None,
+              seg_logits: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    """``head.loss`` with an optional (B, H, W) pixel weight on every loss term (on
+    ``seg_logits`` when the head's output is already computed)."""
+    if seg_logits is None:
+        seg_logits = head.forward(feats)
     seg_label = head._stack_batch_gt(data_samples)
     seg_logits = resize(seg_logits, size=seg_label.shape[2:], mode='bilinear',
                         align_corners=head.align_corners)
@@ -36,20 +39,42 @@ def head_loss(head, feats, data_samples: List[SegDataSample],
     return losses
 
 
-def segmentor_loss(segmentor, inputs: torch.Tensor, data_samples: List[SegDataSample],
-                   weight: Optional[torch.Tensor] = None
-                   ) -> Tuple[Dict[str, torch.Tensor], List[torch.Tensor]]:
-    """The losses of ``segmentor.loss`` (decode + auxiliary heads) with a pixel weight, and
-    the backbone features ``segmentor.extract_feat`` computed on the way."""
-    feats = segmentor.extract_feat(inputs)
-    losses = add_prefix(head_loss(segmentor.decode_head, feats, data_samples, weight),
-                        'decode')
+def segmentor_heads(segmentor) -> Dict[str, torch.nn.Module]:
+    """The heads of an mmseg segmentor by their loss prefix: ``decode`` and, if any, ``aux``
+    (``aux_0``, ``aux_1``, ... for a list of auxiliary heads)."""
+    heads = {'decode': segmentor.decode_head}
     if getattr(segmentor, 'with_auxiliary_head', False):
         aux = segmentor.auxiliary_head
-        heads = aux if isinstance(aux, torch.nn.ModuleList) else [aux]
-        for i, head in enumerate(heads):
-            prefix = f'aux_{i}' if len(heads) > 1 else 'aux'
-            losses.update(add_prefix(head_loss(head, feats, data_samples, weight), prefix))
+        aux = list(aux) if isinstance(aux, torch.nn.ModuleList) else [aux]
+        heads.update({f'aux_{i}' if len(aux) > 1 else 'aux': h for i, h in enumerate(aux)})
+    return heads
+
+
+def segmentor_logits(segmentor, inputs: torch.Tensor,
+                     feats: Optional[List[torch.Tensor]] = None) -> Dict[str, torch.Tensor]:
+    """Each head's logits (see :func:`segmentor_heads`), bilinearly up-sampled to the input
+    size, as AdaptSegNet/ADVENT's ``interp`` before the soft-max."""
+    feats = segmentor.extract_feat(inputs) if feats is None else feats
+    return {name: resize(head.forward(feats), size=inputs.shape[2:], mode='bilinear',
+                         align_corners=head.align_corners)
+            for name, head in segmentor_heads(segmentor).items()}
+
+
+def segmentor_loss(segmentor, inputs: torch.Tensor, data_samples: List[SegDataSample],
+                   weight: Optional[torch.Tensor] = None,
+                   logits: Optional[Dict[str, torch.Tensor]] = None
+                   ) -> Tuple[Dict[str, torch.Tensor], List[torch.Tensor]]:
+    """The losses of ``segmentor.loss`` (decode + auxiliary heads) with a pixel weight, and
+    the backbone features ``segmentor.extract_feat`` computed on the way. A dict passed as
+    ``logits`` receives each head's raw logits (by the names of :func:`segmentor_heads`)."""
+    feats = segmentor.extract_feat(inputs)
+    losses = {}
+    for name, head in segmentor_heads(segmentor).items():
+        seg_logits = head.forward(feats)
+        if logits is not None:
+            logits[name] = seg_logits
+        losses.update(add_prefix(head_loss(head, feats, data_samples, weight, seg_logits),
+                                 name))
     return losses, feats
 
 
