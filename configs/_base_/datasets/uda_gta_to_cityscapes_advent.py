@@ -24,6 +24,19 @@ test_pipeline = [
     dict(type='LoadSegAnnotations'),
     dict(type='mmseg.PackSegInputs'),
 ]
+# `tools/test.py --tta`: flip x multi-scale around 1024 x 512 (mmseg's ratios), the views'
+# softmax averaged (UDASegTTAModel). An extra, not the paper protocol (one scale, no flip).
+tta_pipeline = [
+    dict(type='mmseg.LoadImageFromFile'),
+    dict(type='TestTimeAug',
+         transforms=[
+             [dict(type='mmseg.Resize', scale=(int(1024 * r), int(512 * r)), keep_ratio=True)
+              for r in (0.5, 0.75, 1.0, 1.25, 1.5, 1.75)],
+             [dict(type='mmseg.RandomFlip', prob=0.0, direction='horizontal'),
+              dict(type='mmseg.RandomFlip', prob=1.0, direction='horizontal')],
+             [dict(type='LoadSegAnnotations')],
+             [dict(type='mmseg.PackSegInputs')]]),
+]
 source_train = dict(type='GTA5Dataset', data_root=gta_root,
                     data_prefix=dict(img_path='images', seg_map_path='labels'),
                     pipeline=source_train_pipeline)
