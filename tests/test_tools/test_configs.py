@@ -41,3 +41,21 @@ def test_mim_sees_configs_and_tools():
     assert osp.isfile(osp.join(mim_dir, 'tools', 'train.py'))
     assert osp.isfile(osp.join(mim_dir, 'configs', osp.relpath(CONFIGS[0],
                                                                 osp.join(ROOT, 'configs'))))
+
+
+def test_model_index_and_metafiles():
+    """model-index.yml lists every method folder's metafile; each parses and names configs
+    that exist (mim reads them)."""
+    import yaml
+    index = yaml.safe_load(open(osp.join(ROOT, 'model-index.yml')))
+    listed = set(index['Import'])
+    on_disk = {osp.relpath(p, ROOT) for p in glob.glob(osp.join(ROOT, 'configs', '*',
+                                                                  'metafile.yml'))}
+    assert listed == on_disk
+    for path in sorted(listed):
+        meta = yaml.safe_load(open(osp.join(ROOT, path)))
+        for model in meta['Models']:
+            assert osp.isfile(osp.join(ROOT, model['Config'])), (path, model['Config'])
+            for result in model.get('Results', []):
+                assert all(isinstance(v, (int, float)) for v in result['Metrics'].values()), \
+                    (path, model['Name'])
