@@ -90,11 +90,10 @@ def synthia_ids_to_train_ids(ids: np.ndarray, ignore_index: int = 255) -> np.nda
     return lut[ids]
 
 
-def read_synthia_label(path: str) -> np.ndarray:
-    """The SYNTHIA class-id map of a released label PNG (16-bit, 3 channels, class in R).
-
-    Raises ``ValueError`` naming the file and what was expected when it is not one.
-    """
+def read_synthia_class_channel(path: str, dataset: str = 'SYNTHIA') -> np.ndarray:
+    """The class channel of a SYNTHIA / SYNTHIA-Seq label PNG (16-bit, 3 channels, the class
+    id in the first channel); ``ValueError`` naming the file and what was expected when it is
+    not such a PNG."""
     import cv2
     label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
     if label is None:
@@ -102,9 +101,17 @@ def read_synthia_label(path: str) -> np.ndarray:
     if label.dtype != np.uint16 or label.ndim != 3 or label.shape[2] != 3:
         channels = 1 if label.ndim == 2 else label.shape[2]
         raise ValueError(
-            f'{path!r}: expected a SYNTHIA label PNG (16-bit, 3 channels, the class id in the '
+            f'{path!r}: expected a {dataset} label PNG (16-bit, 3 channels, the class id in the '
             f'first channel), got {label.dtype.itemsize * 8}-bit with {channels} channel(s)')
-    ids = label[:, :, 2]  # cv2 reads BGR: index 2 is the PNG's first (R) channel
+    return label[:, :, 2]  # cv2 reads BGR: index 2 is the PNG's first (R) channel
+
+
+def read_synthia_label(path: str) -> np.ndarray:
+    """The SYNTHIA class-id map of a released label PNG (16-bit, 3 channels, class in R).
+
+    Raises ``ValueError`` naming the file and what was expected when it is not one.
+    """
+    ids = read_synthia_class_channel(path)
     bad = np.unique(ids[ids > MAX_SYNTHIA_ID])
     if bad.size:
         shown = ', '.join(str(int(i)) for i in bad[:10]) + (', ...' if bad.size > 10 else '')

@@ -37,6 +37,7 @@ from mmuda.registry import DATASETS
 from .base_seg import CheckedSegDataset
 from .flow_io import FLOW_SUFFIX, flow_path
 from .label_check import check_seg_data_list, format_problems, pipeline_loads_labels
+from .synthia import read_synthia_class_channel
 
 # ---------------------------------------------------------------------------------------------
 # Classes and label tables (verified in the reference code; paths are of DA-VSN's repository,
@@ -517,17 +518,7 @@ def viper_train_ids(ids: np.ndarray) -> np.ndarray:
 def read_synthia_seq_label(path: str) -> np.ndarray:
     """The class ids of a SYNTHIA-SEQS ``GT/LABELS`` PNG: 16-bit, 3 channels, the class in the
     first channel (DA-VSN's base_dataset.py reads ``imageio.imread(...)[:, :, 0]``)."""
-    import cv2
-    label = cv2.imread(path, cv2.IMREAD_UNCHANGED)
-    if label is None:
-        raise ValueError(f'{path!r}: cannot be read as a PNG')
-    if label.dtype != np.uint16 or label.ndim != 3 or label.shape[2] != 3:
-        channels = 1 if label.ndim == 2 else label.shape[2]
-        raise ValueError(
-            f'{path!r}: expected a SYNTHIA-Seq label PNG (16-bit, 3 channels, the class id in '
-            f'the first channel), got {label.dtype.itemsize * 8}-bit with {channels} '
-            f'channel(s)')
-    ids = label[:, :, 2]  # cv2 reads BGR: index 2 is the PNG's first (R) channel
+    ids = read_synthia_class_channel(path, 'SYNTHIA-Seq')
     _check_ids(path, ids, MAX_SYNTHIA_SEQ_ID, 'SYNTHIA-Seq class ids')
     return ids
 

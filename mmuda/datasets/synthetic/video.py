@@ -62,13 +62,10 @@ float16, NaN = no correspondence); the first frame of a clip has none. Generatio
 temporary folder renamed into place, under the data root's lock, as for the still domains.
 """
 import copy
-import fcntl
 import hashlib
 import json
 import os
 import os.path as osp
-import shutil
-import tempfile
 import time
 import zlib
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
@@ -79,6 +76,7 @@ from mmengine.logging import print_log
 
 from ..flow_io import flow_path, write_flow
 from .scene import CLASSES, FOG_MAX_DEPTH, SKY, merge_style, render, sample_layout
+from .writer import fill_atomically
 
 VIDEO_GENERATOR_VERSION = 1
 SPLITS = ('train', 'val')
@@ -534,42 +532,27 @@ def ensure_video_domain(data_root: str, domain: str, style: Optional[Dict],
     params = video_domain_params(domain, style, num_clips, frames_per_clip, img_size, seed,
                                  motion)
     out_dir = video_domain_dir(data_root, params)
-    if osp.isfile(osp.join(out_dir, 'meta.json')):
-        return out_dir
-    os.makedirs(data_root, exist_ok=True)
-    with open(osp.join(data_root, '.generate.lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            if osp.isfile(osp.join(out_dir, 'meta.json')):  # made while we waited
-                return out_dir
-            start = time.time()
-            tmp = tempfile.mkdtemp(prefix=osp.basename(out_dir) + '.tmp-', dir=data_root)
-            try:
-                clips, stats = {}, {}
-                for split in SPLITS:
-                    clips[split], counts, nan = _write_split(tmp, params, split)
-                    total = counts.sum()
-                    stats[split] = dict(
-                        class_pixel_fraction={c: round(float(n / total), 5)
-                                              for c, n in zip(CLASSES, counts[:-1])},
-                        ignore_fraction=round(float(counts[-1] / total), 5),
-                        flow_nan_fraction=round(nan[0] / max(nan[1], 1), 5))
-                meta = dict(params=params, classes=list(CLASSES), layout=dict(
-                    frames=FRAME_DIR, labels=LABEL_DIR, flow=FLOW_DIR,
-                    frame_suffix=FRAME_SUFFIX, label_suffix=LABEL_SUFFIX),
-                    statistics=stats, clips=clips, seconds=round(time.time() - start, 2))
-                with open(osp.join(tmp, 'meta.json'), 'w') as f:
-                    json.dump(meta, f, indent=1)
-                if osp.isdir(out_dir):  # a leftover without meta.json: incomplete
-                    shutil.rmtree(out_dir)
-                os.rename(tmp, out_dir)
-                print_log(f'Generated the synthetic video domain {domain!r} '
-                          f'({sum(params["num_clips"].values())} clips x '
-                          f'{params["frames_per_clip"]} frames, {meta["seconds"]} s) in '
-                          f'{osp.abspath(out_dir)}', logger='current')
-            finally:
-                if osp.isdir(tmp):
-                    shutil.rmtree(tmp)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    with fill_atomically(data_root, out_dir) as tmp:
+        if tmp is None:
+            return out_dir
+        start = time.time()
+        clips, stats = {}, {}
+        for split in SPLITS:
+            clips[split], counts, nan = _write_split(tmp, params, split)
+            total = counts.sum()
+            stats[split] = dict(
+                class_pixel_fraction={c: round(float(n / total), 5)
+                                      for c, n in zip(CLASSES, counts[:-1])},
+                ignore_fraction=round(float(counts[-1] / total), 5),
+                flow_nan_fraction=round(nan[0] / max(nan[1], 1), 5))
+        meta = dict(params=params, classes=list(CLASSES), layout=dict(
+            frames=FRAME_DIR, labels=LABEL_DIR, flow=FLOW_DIR,
+            frame_suffix=FRAME_SUFFIX, label_suffix=LABEL_SUFFIX),
+            statistics=stats, clips=clips, seconds=round(time.time() - start, 2))
+        with open(osp.join(tmp, 'meta.json'), 'w') as f:
+            json.dump(meta, f, indent=1)
+    print_log(f'Generated the synthetic video domain {domain!r} '
+              f'({sum(params["num_clips"].values())} clips x '
+              f'{params["frames_per_clip"]} frames, {meta["seconds"]} s) in '
+              f'{osp.abspath(out_dir)}', logger='current')
     return out_dir

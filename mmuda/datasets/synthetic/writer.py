@@ -18,6 +18,7 @@ new folder instead of silently reusing stale data. Generation writes into a temp
 that is renamed into place at the end (a crash leaves no half-written domain) under a file lock
 (``<data_root>/.generate.lock``: concurrent ranks of a distributed run generate once).
 """
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -94,43 +95,57 @@ def _write_split(out_dir: str, params: Dict, split: str, per_image: list) -> np.
     return counts
 
 
-def generate_domain(data_root: str, params: Dict) -> str:
-    """Make sure the domain described by ``params`` exists on disk; returns its folder."""
-    out_dir = domain_dir(data_root, params)
+@contextlib.contextmanager
+def fill_atomically(data_root: str, out_dir: str):
+    """Yields a temporary folder to fill, or None when ``out_dir`` is complete (it has
+    ``meta.json``, written last). The temporary folder becomes ``out_dir`` at the end of the
+    block (replacing an incomplete leftover) and is removed if the block fails; the whole block
+    runs under ``<data_root>/.generate.lock``, so concurrent processes generate once."""
     if osp.isfile(osp.join(out_dir, 'meta.json')):
-        return out_dir
+        yield None
+        return
     os.makedirs(data_root, exist_ok=True)
     with open(osp.join(data_root, '.generate.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             if osp.isfile(osp.join(out_dir, 'meta.json')):  # made while we waited
-                return out_dir
-            start = time.time()
+                yield None
+                return
             tmp = tempfile.mkdtemp(prefix=osp.basename(out_dir) + '.tmp-', dir=data_root)
             try:
-                stats, per_image = {}, []
-                for split in SPLITS:
-                    counts = _write_split(tmp, params, split, per_image)
-                    total = counts.sum()
-                    stats[split] = dict(
-                        class_pixel_fraction={c: round(float(n / total), 5)
-                                              for c, n in zip(CLASSES, counts[:-1])},
-                        ignore_fraction=round(float(counts[-1] / total), 5))
-                meta = dict(params=params, classes=list(CLASSES), statistics=stats,
-                            seconds=round(time.time() - start, 2))
-                with open(osp.join(tmp, STATS_FILE), 'w') as f:
-                    json.dump(dict(num_classes=len(CLASSES), images=per_image), f)
-                with open(osp.join(tmp, 'meta.json'), 'w') as f:
-                    json.dump(meta, f, indent=2)
+                yield tmp
                 if osp.isdir(out_dir):  # a leftover without meta.json: incomplete
                     shutil.rmtree(out_dir)
                 os.rename(tmp, out_dir)
-                print_log(f'Generated the synthetic domain {params["domain"]!r} '
-                          f'({sum(params["num_images"].values())} images, '
-                          f'{meta["seconds"]} s) in {osp.abspath(out_dir)}', logger='current')
             finally:
                 if osp.isdir(tmp):
                     shutil.rmtree(tmp)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def generate_domain(data_root: str, params: Dict) -> str:
+    """Make sure the domain described by ``params`` exists on disk; returns its folder."""
+    out_dir = domain_dir(data_root, params)
+    with fill_atomically(data_root, out_dir) as tmp:
+        if tmp is None:
+            return out_dir
+        start = time.time()
+        stats, per_image = {}, []
+        for split in SPLITS:
+            counts = _write_split(tmp, params, split, per_image)
+            total = counts.sum()
+            stats[split] = dict(
+                class_pixel_fraction={c: round(float(n / total), 5)
+                                      for c, n in zip(CLASSES, counts[:-1])},
+                ignore_fraction=round(float(counts[-1] / total), 5))
+        meta = dict(params=params, classes=list(CLASSES), statistics=stats,
+                    seconds=round(time.time() - start, 2))
+        with open(osp.join(tmp, STATS_FILE), 'w') as f:
+            json.dump(dict(num_classes=len(CLASSES), images=per_image), f)
+        with open(osp.join(tmp, 'meta.json'), 'w') as f:
+            json.dump(meta, f, indent=2)
+    print_log(f'Generated the synthetic domain {params["domain"]!r} '
+              f'({sum(params["num_images"].values())} images, '
+              f'{meta["seconds"]} s) in {osp.abspath(out_dir)}', logger='current')
     return out_dir
