@@ -204,7 +204,7 @@ class RaftFlow:
         except ImportError as exc:
             raise FlowError(f'--method raft needs torchvision (the version matching torch '
                             f'{torch.__version__}): {exc}') from exc
-        state = torch.load(weights, map_location='cpu')
+        state = torch.load(weights, map_location='cpu', weights_only=True)  # tensors only
         if isinstance(state, dict) and 'state_dict' in state:
             state = state['state_dict']
         state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
