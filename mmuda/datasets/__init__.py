@@ -3,7 +3,7 @@ from .base_seg import CheckedSegDataset
 from .cityscapes import CityscapesDataset, GTA5Dataset
 from .class_stats import load_class_stats, write_class_stats
 from .det_datasets import CheckedCocoDataset, KITTIDetDataset, Sim10kDataset
-from .synthetic import SyntheticDetDataset, SyntheticSegDataset
+from .synthetic import SyntheticDetDataset, SyntheticSegDataset, SyntheticVideoDataset
 from .synthia import SynthiaDataset
 from .transforms import LoadSegAnnotations
 from .uda_dataset import RareClassSampler, UDADataset
@@ -13,4 +13,4 @@ __all__ = ['CheckedSegDataset', 'CityscapesDataset', 'GTA5Dataset', 'SyntheticSe
            'LoadSegAnnotations', 'UDADataset', 'RareClassSampler', 'load_class_stats',
            'write_class_stats', 'Sim10kDataset', 'KITTIDetDataset', 'CheckedCocoDataset',
            'SyntheticDetDataset', 'SynthiaDataset', 'VideoSegDataset', 'CityscapesSeqDataset',
-           'ViperDataset', 'SynthiaSeqDataset']
+           'ViperDataset', 'SynthiaSeqDataset', 'SyntheticVideoDataset']

@@ -380,3 +380,58 @@ def test_cut_bottom_rows_needs_rows():
         CutBottomRows()(dict(img=np.zeros((4, 4, 3), np.uint8)))
     with pytest.raises(ValueError, match='cannot cut 4 rows'):
         CutBottomRows(4)(dict(img=np.zeros((4, 4, 3), np.uint8)))
+
+
+# ---------------------------------------------------------------------------------------------
+# The benchmark configs' data on the fakes
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize('config, source', [
+    ('davsn/davsn_accel-deeplabv2-r101_1x1-120k_viper2cityscapes-seq.py', 'viper'),
+    ('tps/tps_accel-deeplabv2-r101_1x1-40k_viper2cityscapes-seq.py', 'viper'),
+    ('tps/tps_accel-deeplabv2-r101_1x1-40k_synthia-seq2cityscapes-seq.py', 'synthia_seq'),
+])
+def test_benchmark_configs_load_video_batches(tmp_path, config, source):
+    """The VIPER / SYNTHIA-Seq -> Cityscapes-Seq configs' datasets and pipelines on fakes in
+    the real layouts: the sizes of the reference (1280 x 720, 1280 x 640 after the cut,
+    1024 x 512), the neighbour frames and flows resized alike (flow vectors scaled), TPS's
+    t-I pair, the model's pre-processor, and the val labels at full resolution."""
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+
+    from mmuda.registry import DATASETS, MODELS
+    cfg = Config.fromfile(osp.join(ROOT, 'configs', config))
+    cs_root = make_cityscapes_seq(str(tmp_path / 'cityscapes'))
+    assert convert('cityscapes_seq', cs_root) is None
+    if source == 'viper':
+        src_root, size = make_viper(str(tmp_path / 'viper')), (720, 1280)
+    else:
+        src_root, size = make_synthia_seq(str(tmp_path / 'synthia'), n=3), (SH - 120, SW)
+    assert convert(source, src_root) is None
+    data = cfg.train_dataloader.dataset
+    data.source.data_root, data.target.data_root = src_root, cs_root
+    batch = pseudo_collate([DATASETS.build(data)[0]])
+    src, tgt = batch['data_samples']['source'][0], batch['data_samples']['target'][0]
+    assert tuple(batch['inputs']['source'][0].shape[1:]) == size
+    assert tuple(batch['inputs']['target'][0].shape[1:]) == (512, 1024)
+    assert src.frames.img_prev.shape == (3, *size) and src.gt_sem_seg.shape == size
+    tps = cfg.model.type == 'TPS'
+    assert set(tgt.frames.keys()) == ({'img_prev', 'flow', 'img_ref', 'img_ref_prev',
+                                       'flow_ref'} if tps else {'img_prev', 'flow'})
+    # the fake flow of frame 19 is (19, -19) px at 24 x 16; x 1024/24 and 512/16 at 1024 x 512
+    flow = tgt.frames.flow
+    assert torch_allclose(flow[0, 100:400, 100:900], 19 * 1024 / W)
+    assert torch_allclose(flow[1, 100:400, 100:900], -19 * 512 / H)
+    model = MODELS.build(cfg.model)
+    out = model.data_preprocessor(batch, True)
+    frames = out['data_samples']['target'][0].frames
+    assert frames.img_prev.dtype.is_floating_point and frames.img_prev.shape == (3, 512, 1024)
+    val = dict(cfg.val_dataloader.dataset, data_root=cs_root, split='train',
+               data_prefix=dict(img_path='leftImg8bit_sequence/train', seg_map_path='gtFine/train',
+                                flow_root='leftImg8bit_sequence_flow/train'))
+    sample = DATASETS.build(val)[0]
+    assert tuple(sample['inputs'].shape[1:]) == (512, 1024)
+    assert sample['data_samples'].gt_sem_seg.shape == (H, W)  # scored at full resolution
+
+
+def torch_allclose(t, value):
+    return bool(((t - value).abs() < 1e-3 * max(1.0, abs(value))).all())

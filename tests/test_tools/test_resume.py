@@ -13,6 +13,7 @@ import mmuda  # noqa: F401  (allow-lists the classes of mmengine checkpoints)
 from ..helpers import ROOT, run_tool, train_cmd
 from ..test_det.test_det_training import det_train_cmd
 from ..test_uda.test_uda_training import _uda_options
+from ..test_uda.test_video_training import video_train_cmd
 
 SEG = {
     'dacs': 'configs/daformer/dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
@@ -26,10 +27,14 @@ DET = {
     # every target image gets pseudo-boxes from the untrained teacher: the masked pass runs
     'mic_det': 'mic/mic-da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
 }
+#: video methods (frame pairs, flows; DA-VSN: four discriminators, TPS: pseudo-labels)
+VIDEO = ('davsn', 'tps')
 ITERS = 6
 
 
 def _cmd(method, work_dir, data_root, extra):
+    if method in VIDEO:
+        return video_train_cmd(method, work_dir, data_root, ITERS, extra)
     if method in SEG:
         config = osp.join(ROOT, SEG[method])
         return train_cmd(work_dir, data_root, ITERS, config=config, synthetic_train=False,
@@ -47,9 +52,10 @@ def _weights(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('method', list(SEG) + list(DET))
+@pytest.mark.parametrize('method', list(SEG) + list(DET) + list(VIDEO))
 def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
-    data_root = str(tmp_path_factory.getbasetemp() / f'resume_{"seg" if method in SEG else "det"}')
+    kind = 'seg' if method in SEG else 'video' if method in VIDEO else 'det'
+    data_root = str(tmp_path_factory.getbasetemp() / f'resume_{kind}')
     det = ['randomness.seed=3', 'randomness.deterministic=True']
     full = str(tmp_path / 'full')
     proc = run_tool(_cmd(method, full, data_root, det))
@@ -71,11 +77,14 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
     assert not differ, differ[:10]
     # the teacher (and the domain classifiers) are in the checkpoint and moved
     c = _weights(osp.join(part, f'iter_{half}.pth'))
-    moved = {k.split('.')[0] for k in a if a[k].is_floating_point() and not torch.equal(a[k], c[k])}
+    moved = {k.split('.')[0] for k in a
+             if a[k].is_floating_point() and not torch.equal(a[k], c[k])}
     assert 'student' in moved
     if method in ('dacs', 'mic', 'mic_det'):
         assert 'teacher' in moved
     if method in DET:
         assert {'img_da_head', 'ins_da_head'} <= moved
+    if method in ('cossim_advent', 'davsn'):
+        assert 'discriminators' in moved
     if method == 'cossim_advent':
-        assert 'discriminators' in moved and 'cossim' in moved
+        assert 'cossim' in moved

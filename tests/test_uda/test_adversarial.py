@@ -185,7 +185,7 @@ def test_train_step_steps_both_and_checks_wrappers():
     with pytest.raises(KeyError, match=r"entries \['segmentor'\] but AdvEnt trains"):
         UDAOptimWrapperConstructor(dict(segmentor=dict(
             type='OptimWrapper', optimizer=dict(type='SGD', lr=0.1))))(model)
-    with pytest.raises(TypeError, match='needs the entries'):
+    with pytest.raises(TypeError, match='needs one entry for each'):
         model.train_step(batch(), ow['segmentor'])
 
 
@@ -235,3 +235,52 @@ def test_amp_option_turns_every_optimizer_into_amp():
                                                         optimizer=dict(type='SGD')))))
     with pytest.raises(SystemExit, match='optim_wrapper.segmentor.type'):
         tool.enable_amp(odd.optim_wrapper)
+
+
+MIC = dict(mask_mode='separatetrgaug', color_jitter_prob=0.2)
+
+
+@pytest.mark.parametrize('method', ['AdvEnt', 'MinEnt'])
+def test_mic_on_adversarial_and_entropy_hosts(method):
+    """MIC composes with AdvEnt / MinEnt as the reference's AdvSeg / MinEnt: its own EMA
+    teacher, passes teacher + masked after the target pass and (AdvEnt) before the
+    discriminators'; the masked pass trains the segmentor only, with the teacher's labels."""
+    from ..helpers import before_iteration
+    torch.manual_seed(0)
+    model = build(method, mic=MIC, **({'discriminator': dict(type='FCDiscriminator', ndf=4)}
+                                      if method == 'AdvEnt' else {}))
+    names = [n for n, _ in model.passes()]
+    host = ['source', 'target'] if method == 'AdvEnt' else ['source', 'entropy']
+    assert names == host + ['teacher', 'masked'] + (['discriminator'] if method == 'AdvEnt'
+                                                     else [])
+    assert model.required_hooks() == ('EMATeacherHook', 'MaskingHook')
+    # the teacher is no optimizer's
+    ow = optim(model) if method == 'AdvEnt' else UDAOptimWrapperConstructor(dict(
+        type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01)))(model)
+    wrappers = ow.values() if isinstance(ow, OptimWrapperDict) else [ow]
+    params = {id(p) for w in wrappers for g in w.optimizer.param_groups for p in g['params']}
+    assert not any(id(p) in params for p in model.teacher.parameters())
+    with pytest.raises(RuntimeError, match='MaskingHook'):
+        model.train_step(batch(), ow)
+    before_iteration(model, 0, mask_ratio=0.7, block_size=8)
+    data = model.data_preprocessor(batch(), True)
+    state = model.make_state(data['inputs'], data['data_samples'])
+    model.pass_teacher(state, ow)
+    label, weight = model.pseudo_label(state['tgt_img'], state['tgt_samples'])
+    assert torch.equal(state['pseudo_label'], label)
+    with torch.no_grad():
+        logits = model.teacher.decode_head.forward(model.teacher.extract_feat(state['tgt_img']))
+    assert label.shape == state['tgt_img'].shape[:1] + state['tgt_img'].shape[2:]
+    assert logits.shape[1] == NUM_CLASSES
+    log = model.pass_masked(state, ow)
+    assert 'masked.decode.loss_ce' in log
+    if method == 'AdvEnt':
+        assert all(p.grad is None or not p.grad.any() for p in model.discriminators.parameters())
+    assert any(p.grad is not None and p.grad.any() for p in model.student.parameters())
+    assert all(p.grad is None for p in model.teacher.parameters())
+    before_iteration(model, 1, mask_ratio=0.7, block_size=8)
+    log = model.train_step(batch(), ow)
+    assert {'src.loss', 'masked.loss', 'pseudo_weight'} <= set(log)
+    # without mic: no teacher, no MIC keys needed
+    plain = build(method)
+    assert plain.teacher is None and plain.required_hooks() == ()

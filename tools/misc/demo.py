@@ -50,6 +50,8 @@ TASKS = {
             'advent': 'configs/advent/advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
             'cossim': 'configs/cossim/cossim_deeplabv2-r18_1k_synthetic-src2tgt.py',
             'cossim_advent': 'configs/cossim/cossim-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'mic_advent': 'configs/mic/mic-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
+            'mic_minent': 'configs/mic/mic-minent_deeplabv2-r18_1k_synthetic-src2tgt.py',
             'oracle_deeplab': 'configs/oracle/oracle_deeplabv2-r18_1k_synthetic-tgt.py',
         },
         metric=('mIoU', 1.0, 'mIoU'),
@@ -57,7 +59,8 @@ TASKS = {
         baseline=dict(dacs='source_only', mic='dacs', oracle='mic',
                       adaptsegnet='source_only_deeplab', minent='source_only_deeplab',
                       advent='source_only_deeplab', cossim='source_only_deeplab',
-                      cossim_advent='advent', oracle_deeplab='advent'),
+                      cossim_advent='advent', mic_advent='advent', mic_minent='minent',
+                      oracle_deeplab='advent'),
         # make demo: one comparison (the DAFormer family); --methods all runs every method
         default=('source_only', 'dacs', 'mic', 'oracle')),
     'detection': dict(
@@ -73,7 +76,21 @@ TASKS = {
         metric=('coco/bbox_mAP_50', 100.0, 'AP50'), baseline='source_only',
         # make demo leaves the oracle out (time); --methods all runs it
         default=('source_only', 'da_faster', 'visga', 'mic')),
+    'video': dict(
+        methods={
+            'source_only':
+            'configs/source_only/source-only_accel-deeplabv2-r18_1k_synthetic-video-src2tgt.py',
+            'davsn': 'configs/davsn/davsn_accel-deeplabv2-r18_1k_synthetic-video-src2tgt.py',
+            'tps': 'configs/tps/tps_accel-deeplabv2-r18_1k_synthetic-video-src2tgt.py',
+            'oracle': 'configs/oracle/oracle_accel-deeplabv2-r18_1k_synthetic-video-tgt.py',
+        },
+        metric=('mIoU', 1.0, 'mIoU'), baseline='source_only',
+        # make demo: TPS against source only at 500 iterations (its time budget);
+        # --methods or --iters run the configs' own schedules
+        default=('source_only', 'tps'), default_iters=500),
 }
+#: work-dir prefix of each task's runs
+PREFIX = dict(segmentation='', detection='det_', video='video_')
 ALL_METHODS = sorted({m for task in TASKS.values() for m in task['methods']})
 
 
@@ -220,30 +237,33 @@ def run_task(task: str, args, work_root: str) -> dict:
     label = spec['metric'][2]
     per_seed = {}
     wanted = args.methods or spec.get('default', list(spec['methods']))
+    iters = args.iters
+    if iters is None and args.methods is None:
+        iters = spec.get('default_iters')
     for method, config in spec['methods'].items():
         if method not in wanted and 'all' not in wanted:
             continue
         for seed in args.seeds:
-            name = method if task == 'segmentation' else f'det_{method}'
+            name = PREFIX[task] + method
             work_dir = osp.join(work_root, name if len(args.seeds) == 1 else
                                 f'{name}_seed{seed}')
             result_file = osp.join(work_dir, 'result.json')
             if args.skip_done and osp.exists(result_file):
                 with open(result_file) as f:
                     result = json.load(f)
-                if result.get('iters') == args.iters and result.get('config') == config \
+                if result.get('iters') == iters and result.get('config') == config \
                         and result.get('cfg_options', []) == args.cfg_options:
                     print(f'[demo] {task} {method} (seed {seed}): done before: {result}',
                           flush=True)
                     per_seed.setdefault(method, []).append(result)
                     continue
             print(f'[demo] {task} {method} (seed {seed}): training {config}', flush=True)
-            minutes = train(config, work_dir, seed, args.iters, args.cfg_options)
+            minutes = train(config, work_dir, seed, iters, args.cfg_options)
             checkpoints = sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
                                  key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
             result = evaluate(config, checkpoints[-1], work_dir, spec['metric'],
                               args.cfg_options)
-            result.update(minutes=round(minutes, 2), seed=seed, config=config, iters=args.iters)
+            result.update(minutes=round(minutes, 2), seed=seed, config=config, iters=iters)
             if args.cfg_options:
                 result['cfg_options'] = args.cfg_options
             with open(result_file, 'w') as f:

@@ -5,7 +5,10 @@ from typing import Dict, Optional, Sequence
 from mmuda.registry import DATASETS
 from ..base_seg import CheckedSegDataset
 from ..det_datasets import CheckedCocoDataset
+from ..video import VideoSegDataset
 from .scene import CLASSES, DET_CLASSES, PALETTE
+from .video import (FLOW_DIR, FRAME_DIR, FRAME_SUFFIX, LABEL_DIR, LABEL_SUFFIX, SPLITS,
+                    ensure_video_domain)
 from .writer import domain_dir, domain_params, generate_domain
 
 
@@ -101,3 +104,48 @@ class SyntheticDetDataset(CheckedCocoDataset):
         self.domain = domain
         super().__init__(data_root=folder, ann_file=f'annotations/instances_{split}.json',
                          data_prefix=dict(img=f'images/{split}/'), **kwargs)
+
+
+@DATASETS.register_module()
+class SyntheticVideoDataset(VideoSegDataset):
+    """One split of an embedded synthetic VIDEO domain (clips of the street scenes with a label
+    for every frame and the exact backward optical flow, :mod:`.video`), read as a video
+    dataset in the Cityscapes-Seq layout: every frame with enough frames before it in its
+    clip is a sample (frame t, t-1 and the flow of t; with ``tps_offset`` also t-I, t-I-1).
+
+    Args:
+        domain (str): name of the domain ('source', 'target', ...).
+        style (dict): style keys (the still domains' styles).
+        split (str): 'train' or 'val'.
+        num_clips (dict): clips per split. Defaults to ``dict(train=80, val=20)``.
+        frames_per_clip (int): frames of each clip. Defaults to 5.
+        img_size (tuple): (height, width). Defaults to (128, 256).
+        seed (int): generation seed. Defaults to 0.
+        motion (dict): motion keys (:data:`~.video.DEFAULT_MOTION`).
+        data_root (str): the folder holding the generated domains.
+        **kwargs: passed to :class:`~mmuda.datasets.VideoSegDataset` (``tps_offset``,
+            pipeline, ...).
+    """
+    METAINFO = dict(classes=CLASSES, palette=PALETTE)
+    CONVERTER = 'mmuda.datasets.synthetic.ensure_video_domain'
+
+    def __init__(self, domain: str, style: Optional[Dict] = None, split: str = 'train',
+                 num_clips: Optional[Dict[str, int]] = None, frames_per_clip: int = 5,
+                 img_size: Sequence[int] = (128, 256), seed: int = 0,
+                 motion: Optional[Dict] = None, data_root: str = 'data/synthetic', **kwargs):
+        if split not in SPLITS:
+            raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
+        for key in ('data_prefix', 'img_suffix', 'seg_map_suffix'):
+            if key in kwargs:
+                raise TypeError(f'SyntheticVideoDataset sets {key} itself; remove it from the '
+                                f'config')
+        folder = ensure_video_domain(data_root, domain, style or {},
+                                     num_clips or dict(train=80, val=20), frames_per_clip,
+                                     img_size, seed, motion)
+        self.domain = domain
+        super().__init__(
+            data_root=folder,
+            data_prefix=dict(img_path=osp.join(FRAME_DIR, split),
+                             seg_map_path=osp.join(LABEL_DIR, split),
+                             flow_root=osp.join(FLOW_DIR, split)),
+            img_suffix=FRAME_SUFFIX, seg_map_suffix=LABEL_SUFFIX, **kwargs)

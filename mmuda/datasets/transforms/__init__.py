@@ -1,5 +1,6 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .loading import LoadSegAnnotations
-from .video import CutBottomRows, LoadVideoFrames  # noqa: F401
+from .video import (CutBottomRows, LoadVideoFrames, PackVideoSegInputs,  # noqa: F401
+                    VideoRandomFlip, VideoResize)
 
 __all__ = ['LoadSegAnnotations']

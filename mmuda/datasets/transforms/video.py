@@ -3,10 +3,14 @@
 (:class:`mmuda.datasets.video.VideoSegDataset`)."""
 from typing import Optional
 
+import cv2
 import mmcv
 import numpy as np
-from mmcv.transforms import BaseTransform
+import torch
+from mmcv.transforms import BaseTransform, RandomFlip, Resize
 from mmengine import fileio
+from mmengine.structures import PixelData
+from mmseg.datasets.transforms import PackSegInputs
 
 from mmuda.registry import TRANSFORMS
 from ..flow_io import read_flow
@@ -153,3 +157,96 @@ class CutBottomRows(BaseTransform):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(rows={self.rows})'
+
+
+def resize_flow_array(flow: np.ndarray, width: int, height: int) -> np.ndarray:
+    """An (H, W, 2) flow resized to ``width`` x ``height`` with its vectors scaled by the
+    size ratios; NaN (no correspondence) by normalised convolution: the valid vectors are
+    averaged bilinearly, a pixel stays valid where at least half of its weight is valid (as
+    :func:`mmuda.models.utils.flow_warp.resize_flow` on tensors)."""
+    old_h, old_w = flow.shape[:2]
+    if (old_h, old_w) == (height, width):
+        return flow
+    valid = np.isfinite(flow).all(axis=-1).astype(np.float32)
+    filled = np.nan_to_num(flow.astype(np.float32)) * valid[..., None]
+    filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
+    valid = cv2.resize(valid, (width, height), interpolation=cv2.INTER_LINEAR)
+    out = filled / np.maximum(valid, 1e-6)[..., None]
+    out *= np.array([width / old_w, height / old_h], np.float32)
+    out[valid < 0.5] = np.nan
+    return out
+
+
+@TRANSFORMS.register_module()
+class VideoResize(Resize):
+    """mmcv's ``Resize`` of frame t and its label, applied alike to the neighbour frames
+    (``frame_fields``, bilinear) and the flows (``flow_fields``: resized and their vectors
+    scaled to the new size, :func:`resize_flow_array`) of :class:`LoadVideoFrames`."""
+
+    def transform(self, results: dict) -> dict:
+        results = super().transform(results)
+        height, width = results['img'].shape[:2]
+        for key in results.get('frame_fields', []):
+            results[key] = mmcv.imresize(results[key], (width, height),
+                                         interpolation=self.interpolation,
+                                         backend=self.backend)
+        for key in results.get('flow_fields', []):
+            results[key] = resize_flow_array(results[key], width, height)
+        return results
+
+
+@TRANSFORMS.register_module()
+class VideoRandomFlip(RandomFlip):
+    """mmcv's ``RandomFlip`` of frame t and its label, applied alike to the neighbour frames
+    (``frame_fields``) and the flows (``flow_fields``: the field mirrored and its x component
+    negated for a horizontal flip, y for a vertical one), e.g. in the ``--tta`` pipelines of the
+    video configs (the prediction is flipped back by the segmentor's post-processing)."""
+
+    def _flip(self, results: dict) -> None:
+        super()._flip(results)
+        direction = results['flip_direction']
+        for key in results.get('frame_fields', []):
+            results[key] = mmcv.imflip(results[key], direction=direction)
+        negate = dict(horizontal=(0, ), vertical=(1, ), diagonal=(0, 1))[direction]
+        for key in results.get('flow_fields', []):
+            flow = mmcv.imflip(results[key], direction=direction).copy()
+            for axis in negate:
+                flow[..., axis] = -flow[..., axis]
+            results[key] = flow
+
+
+@TRANSFORMS.register_module()
+class PackVideoSegInputs(PackSegInputs):
+    """mmseg's ``PackSegInputs`` (frame t as ``inputs``, its label, meta) plus the neighbour
+    frames and flows of :class:`LoadVideoFrames` in ``data_samples.frames``, a ``PixelData``
+    with ``img_prev`` (3, H, W) ..., ``flow`` (2, H, W) float32 (NaN = no correspondence).
+    :class:`mmuda.models.VideoSegDataPreProcessor` normalises the frames as frame t. The meta
+    also holds ``frame_index`` and ``tps_offset`` (I of TPS)."""
+
+    def __init__(self, meta_keys=('img_path', 'seg_map_path', 'ori_shape', 'img_shape',
+                                  'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                                  'reduce_zero_label', 'frame_index', 'tps_offset')):
+        super().__init__(meta_keys=meta_keys)
+
+    def transform(self, results: dict) -> dict:
+        packed = super().transform(results)
+        shape = results['img'].shape[:2]
+        fields = {}
+        for key in results.get('frame_fields', []):
+            img = results[key]
+            img = img[..., None] if img.ndim == 2 else img
+            fields[key] = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
+        for key in results.get('flow_fields', []):
+            flow = results[key].astype(np.float32)
+            fields[key] = torch.from_numpy(np.ascontiguousarray(flow.transpose(2, 0, 1)))
+        for key, value in fields.items():
+            if tuple(value.shape[1:]) != tuple(shape):
+                raise ValueError(
+                    f'PackVideoSegInputs: {key} is {value.shape[2]} x {value.shape[1]} but '
+                    f'frame t {results.get("img_path")!r} is {shape[1]} x {shape[0]}; resize '
+                    f'video samples with VideoResize (it resizes every frame and flow)')
+        if not fields:
+            raise KeyError('PackVideoSegInputs: the sample has no neighbour frames; load them '
+                           'with LoadVideoFrames')
+        packed['data_samples'].frames = PixelData(**fields)
+        return packed

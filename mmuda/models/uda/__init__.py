@@ -6,10 +6,13 @@ from .base import UDABase
 from .cossim import CosSim
 from .da_faster import DAFasterRCNN
 from .dacs import DACS
+from .davsn import DAVSN
 from .mic import MaskedImageConsistency
 from .mic_det import DetMaskedImageConsistency
 from .minent import MinEnt
+from .tps import TPS
 from .visga import ViSGA
 
 __all__ = ['UDABase', 'AdversarialUDA', 'AdaptSegNet', 'AdvEnt', 'MinEnt', 'CosSim', 'DACS',
-           'DAFasterRCNN', 'MaskedImageConsistency', 'DetMaskedImageConsistency', 'ViSGA']
+           'DAVSN', 'TPS', 'DAFasterRCNN', 'MaskedImageConsistency',
+           'DetMaskedImageConsistency', 'ViSGA']

@@ -14,9 +14,11 @@ from mmuda.models.utils.cosine_alignment import CosineSimilarityAlignment
 from mmuda.models.utils.seg_losses import segmentor_heads, segmentor_loss, stack_labels
 from mmuda.registry import MODELS
 from .base import UDABase
+from .mic import MaskedImageConsistency
+from .teacher import PSEUDO_LABEL_DEFAULTS, TeacherPseudoLabels
 
 
-class AdversarialUDA(UDABase):
+class AdversarialUDA(TeacherPseudoLabels, UDABase):
     """Base of the methods whose discriminators tell source from target segmentation outputs.
 
     One iteration, in the order of ADVENT's ``train_advent`` (and AdaptSegNet's):
@@ -43,15 +45,26 @@ class AdversarialUDA(UDABase):
         cossim (dict, optional): arguments of
             :class:`mmuda.models.utils.CosineSimilarityAlignment`: adds the
             cosine-similarity loss of the target features to the target pass.
+        mic (dict, optional): :class:`~mmuda.models.uda.mic.MaskedImageConsistency`
+            arguments: MIC with its own EMA teacher (needs ``EMATeacherHook`` and
+            ``MaskingHook``), its passes (``teacher``, ``masked``) between the generator's and
+            the discriminators', as the reference's AdvSeg; pseudo-labels with the
+            ``train_cfg`` keys of :class:`~mmuda.models.uda.teacher.TeacherPseudoLabels`.
         train_cfg (dict): ``lambda_adv`` (dict level -> weight; ADVENT: decode 1e-3,
-            aux 2e-4; empty: no discriminator), ``seed``.
+            aux 2e-4; empty: no discriminator), ``seed``, and with ``mic`` the
+            pseudo-label keys (``pseudo_threshold`` 0.968, ...).
     """
 
     def __init__(self, model: dict, discriminator: Optional[dict] = None,
-                 cossim: Optional[dict] = None, train_cfg: Optional[dict] = None, **kwargs):
-        defaults = dict(lambda_adv=dict(decode=1e-3, aux=2e-4), seed=0)
+                 cossim: Optional[dict] = None, mic: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None, **kwargs):
+        defaults = dict(PSEUDO_LABEL_DEFAULTS, lambda_adv=dict(decode=1e-3, aux=2e-4), seed=0)
         cfg = self.checked_train_cfg(train_cfg, defaults)
-        super().__init__(model, train_cfg=cfg, **kwargs)
+        super().__init__(model, teacher=mic is not None, train_cfg=cfg, **kwargs)
+        self.mic = MaskedImageConsistency(**mic) if mic is not None else None
+        if self.mic is not None:
+            self.setup_pseudo_labels()
+            self.register_pixel_stats()
         self.num_classes = self.student.decode_head.num_classes
         heads = segmentor_heads(self.student)
         unknown = set(cfg['lambda_adv']) - set(heads)
@@ -81,15 +94,6 @@ class AdversarialUDA(UDABase):
             return {'segmentor': trainable}
         del trainable['discriminators']
         return {'segmentor': trainable, 'discriminator': self.discriminators}
-
-    def train_step(self, data, optim_wrapper, grad_sync=None):
-        if self.discriminators and (not isinstance(optim_wrapper, OptimWrapperDict) or
-                                    set(optim_wrapper.keys()) != set(self.optim_groups())):
-            raise TypeError(
-                f'{type(self).__name__} trains the segmentor and the discriminators with '
-                f'their own optimizers: optim_wrapper needs the entries '
-                f'{sorted(self.optim_groups())} (constructor=\'UDAOptimWrapperConstructor\')')
-        return super().train_step(data, optim_wrapper, grad_sync)
 
     # ------------------------------------------------------------------ the passes
     def pass_source(self, state: dict, optim_wrapper) -> dict:
@@ -148,9 +152,11 @@ class AdversarialUDA(UDABase):
                     disc(state['tgt_d_input'][level]), TARGET_LABEL) / 2
         return self.backward(losses, wrapper, prefix='disc.')
 
-    #: the discriminator pass needs both domains' maps
-    pass_dependencies = ('source', 'target')
+    #: the discriminator pass needs both domains' maps, MIC's the teacher's pseudo-labels
+    pass_dependencies = ('source', 'target', 'teacher')
 
     def passes(self):
-        names = ('source', 'target') + (('discriminator', ) if self.discriminators else ())
+        # MIC between the generator and the discriminators, as the reference's AdvSeg
+        names = ('source', 'target') + (('teacher', 'masked') if self.mic is not None else ()) \
+            + (('discriminator', ) if self.discriminators else ())
         return [(name, getattr(self, f'pass_{name}')) for name in names]

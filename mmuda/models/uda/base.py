@@ -217,6 +217,13 @@ class UDABase(BaseModel):
                 :class:`mmuda.models.UDADistributedDataParallel`.
         """
         self.check_hooks()
+        groups = self.optim_groups()
+        if len(groups) > 1 and (not isinstance(optim_wrapper, OptimWrapperDict) or
+                                set(optim_wrapper.keys()) != set(groups)):
+            raise TypeError(
+                f'{type(self).__name__} trains {sorted(groups)} with their own optimizers: '
+                f'optim_wrapper needs one entry for each '
+                f'(constructor=\'UDAOptimWrapperConstructor\')')
         main = self.main_optim_wrapper(optim_wrapper)
         with self.timed('preprocess'), main.optim_context(self):
             data = self.data_preprocessor(data, True)
@@ -226,6 +233,7 @@ class UDABase(BaseModel):
                 grad_sync()
             # a non-finite loss or gradient stops training before it reaches any weight
             check_finite_step(self, log_vars, main)
+            self.before_optimizer_step(optim_wrapper)
             # several optimizers (e.g. segmentor and discriminators): each steps, in order
             wrappers = optim_wrapper.values() if isinstance(optim_wrapper, OptimWrapperDict) \
                 else [optim_wrapper]
@@ -233,6 +241,10 @@ class UDABase(BaseModel):
                 wrapper.step()
                 wrapper.zero_grad()
         return log_vars
+
+    def before_optimizer_step(self, optim_wrapper: OptimWrapper) -> None:
+        """Called after every backward pass of a step, before the optimizers step (e.g. to
+        clip gradients per module). Nothing by default."""
 
     def optim_groups(self) -> Dict[str, nn.Module]:
         """The modules each optimizer trains, by the names of the config's ``optim_wrapper``

@@ -1,11 +1,10 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """DAFormer self-training (DACS-style), optionally with MIC."""
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
 from mmengine.optim import OptimWrapper
-from mmseg.models.utils import resize
 
 from mmuda.models.utils.augmentation import strong_augment
 from mmuda.models.utils.classmix import class_mix_masks, one_mix
@@ -13,6 +12,7 @@ from mmuda.models.utils.seg_losses import segmentor_loss, stack_labels, with_lab
 from mmuda.registry import MODELS
 from .base import UDABase
 from .mic import MaskedImageConsistency
+from .teacher import PSEUDO_LABEL_DEFAULTS, TeacherPseudoLabels
 
 
 def downscale_label_ratio(label: torch.Tensor, scale: int, min_ratio: float,
@@ -29,7 +29,7 @@ def downscale_label_ratio(label: torch.Tensor, scale: int, min_ratio: float,
 
 
 @MODELS.register_module()
-class DACS(UDABase):
+class DACS(TeacherPseudoLabels, UDABase):
     """DAFormer's self-training: an EMA teacher pseudo-labels the target, source classes are
     pasted onto it (ClassMix) and the student learns from the mix; optionally ImageNet feature
     distance (FD) on thing classes and MIC.
@@ -61,20 +61,12 @@ class DACS(UDABase):
 
     def __init__(self, model: dict, mic: Optional[dict] = None,
                  train_cfg: Optional[dict] = None, **kwargs):
-        defaults = dict(pseudo_threshold=0.968, pseudo_weight_ignore=dict(),
-                        color_jitter_strength=0.2, color_jitter_prob=0.8, blur=True,
-                        teacher_bn_train=True, imnet_feature_dist=None, seed=0)
+        defaults = dict(PSEUDO_LABEL_DEFAULTS, color_jitter_strength=0.2,
+                        color_jitter_prob=0.8, blur=True, imnet_feature_dist=None, seed=0)
         cfg = self.checked_train_cfg(train_cfg, defaults)
         fd = cfg['imnet_feature_dist']
         super().__init__(model, teacher=True, imnet=fd is not None, train_cfg=cfg, **kwargs)
-        if not 0 <= cfg['pseudo_threshold'] <= 1:
-            raise ValueError(f'pseudo_threshold must be in [0, 1], got {cfg["pseudo_threshold"]}')
-        margins = dict(top=0, bottom=0, left=0, right=0)
-        bad = set(cfg['pseudo_weight_ignore']) - set(margins)
-        if bad:
-            raise KeyError(f'pseudo_weight_ignore keys must be among {sorted(margins)}, got '
-                           f'{sorted(bad)}')
-        self.margins = dict(margins, **cfg['pseudo_weight_ignore'])
+        self.setup_pseudo_labels()
         if fd is not None:
             self.fd_cfg = dict(dict(lambda_=0.005, classes=None, scale_min_ratio=0.75), **fd)
         self.mic = MaskedImageConsistency(**mic) if mic is not None else None
@@ -83,44 +75,6 @@ class DACS(UDABase):
         self.register_pixel_stats()
 
     # ------------------------------------------------------------------ pieces
-    def train(self, mode: bool = True):
-        super().train(mode)
-        if mode and self.train_cfg['teacher_bn_train']:
-            # the reference predicts pseudo-labels with the teacher in train mode (batch
-            # statistics in BN) but with dropout and drop-path off
-            self.teacher.train()
-            for m in self.teacher.modules():
-                if isinstance(m, torch.nn.modules.dropout._DropoutNd) or \
-                        type(m).__name__ == 'DropPath':
-                    m.eval()
-        return self
-
-    @torch.no_grad()
-    def pseudo_label(self, target_img: torch.Tensor, target_samples: List):
-        """Teacher argmax and the scalar confidence weight (broadcast to (B, H, W)); zero in
-        the crop margins and on batch padding."""
-        head = self.teacher.decode_head
-        logits = head.forward(self.teacher.extract_feat(target_img))
-        logits = resize(logits, size=target_img.shape[2:], mode='bilinear',
-                        align_corners=head.align_corners)
-        prob, label = torch.softmax(logits.detach(), dim=1).max(dim=1)
-        share = (prob >= self.train_cfg['pseudo_threshold']).float().mean()
-        weight = share * torch.ones_like(prob)
-        for i, sample in enumerate(target_samples):
-            h, w = sample.metainfo.get('img_shape', weight.shape[1:])[:2]
-            weight[i, h:, :] = 0
-            weight[i, :, w:] = 0
-        m = self.margins
-        if m['top']:
-            weight[:, :m['top'], :] = 0
-        if m['bottom']:
-            weight[:, weight.shape[1] - m['bottom']:, :] = 0
-        if m['left']:
-            weight[:, :, :m['left']] = 0
-        if m['right']:
-            weight[:, :, weight.shape[2] - m['right']:] = 0
-        return label, weight
-
     def feature_distance(self, source_img: torch.Tensor, source_label: torch.Tensor,
                          source_feats: Sequence[torch.Tensor]) -> torch.Tensor:
         """ImageNet feature distance on the last backbone stage, masked to thing classes."""
@@ -164,13 +118,6 @@ class DACS(UDABase):
                     state['src_img'], state['src_label'], feats)
         return self.backward(losses, optim_wrapper, prefix='src.')
 
-    def pass_teacher(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
-        """Pseudo-labels and their weight from the teacher (into ``state``)."""
-        with optim_wrapper.optim_context(self):
-            state['pseudo_label'], state['pseudo_weight'] = self.pseudo_label(
-                state['tgt_img'], state['tgt_samples'])
-        return dict(pseudo_weight=state['pseudo_weight'].mean().detach())
-
     def pass_mix(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
         """ClassMix + strong augmentation, weighted cross-entropy on the mix, one backward."""
         img, label, weight = self.mix(state['src_img'], state['src_label'], state['tgt_img'],
@@ -181,18 +128,6 @@ class DACS(UDABase):
             losses, _ = segmentor_loss(self.student, img,
                                        with_labels(state['src_samples'], label), weight)
         return self.backward(losses, optim_wrapper, prefix='mix.')
-
-    def pass_masked(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
-        """MIC on masked images, one backward."""
-        with optim_wrapper.optim_context(self):
-            losses, state['masked_img'] = self.mic.loss(
-                self.student, state['src_img'], state['src_samples'], state['tgt_img'],
-                state['pseudo_label'], state['pseudo_weight'], self.mask_source, self.mean,
-                self.std, state['generator'])
-        return self.backward(losses, optim_wrapper, prefix='masked.')
-
-    def required_hooks(self):
-        return super().required_hooks() + (('MaskingHook', ) if self.mic is not None else ())
 
     #: the mix and masked passes need the teacher's pseudo-labels
     pass_dependencies = ('teacher', )

@@ -9,24 +9,35 @@ from mmuda.models.utils.adversarial import entropy_loss
 from mmuda.models.utils.seg_losses import segmentor_heads, segmentor_logits
 from mmuda.registry import MODELS
 from .base import UDABase
+from .mic import MaskedImageConsistency
+from .teacher import PSEUDO_LABEL_DEFAULTS, TeacherPseudoLabels
 
 
 @MODELS.register_module()
-class MinEnt(UDABase):
+class MinEnt(TeacherPseudoLabels, UDABase):
     """Source segmentation losses plus ``lambda_ent[level]`` x the mean normalised entropy of
     the target soft-max maps of each level (ADVENT's ``train_minent``): two backward passes,
     one optimizer step, no discriminator.
 
     Args:
         model (dict): the student segmentor.
+        mic (dict, optional): :class:`~mmuda.models.uda.mic.MaskedImageConsistency`
+            arguments: MIC with its own EMA teacher after the entropy pass, as the reference's
+            MinEnt (needs ``EMATeacherHook`` and ``MaskingHook``).
         train_cfg (dict): ``lambda_ent`` (dict level -> weight; ADVENT: decode 1e-3,
-            aux 2e-4), ``seed``.
+            aux 2e-4), ``seed``, and with ``mic`` the pseudo-label keys of
+            :class:`~mmuda.models.uda.teacher.TeacherPseudoLabels`.
     """
 
-    def __init__(self, model: dict, train_cfg: Optional[dict] = None, **kwargs):
-        cfg = self.checked_train_cfg(train_cfg,
-                                     dict(lambda_ent=dict(decode=1e-3, aux=2e-4), seed=0))
-        super().__init__(model, train_cfg=cfg, **kwargs)
+    def __init__(self, model: dict, mic: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None, **kwargs):
+        cfg = self.checked_train_cfg(train_cfg, dict(
+            PSEUDO_LABEL_DEFAULTS, lambda_ent=dict(decode=1e-3, aux=2e-4), seed=0))
+        super().__init__(model, teacher=mic is not None, train_cfg=cfg, **kwargs)
+        self.mic = MaskedImageConsistency(**mic) if mic is not None else None
+        if self.mic is not None:
+            self.setup_pseudo_labels()
+            self.register_pixel_stats()
         unknown = set(cfg['lambda_ent']) - set(segmentor_heads(self.student))
         if unknown:
             raise KeyError(f'train_cfg.lambda_ent has level(s) {sorted(unknown)} but the '
@@ -41,5 +52,9 @@ class MinEnt(UDABase):
                 for level, weight in self.train_cfg['lambda_ent'].items()}
         return self.backward(losses, optim_wrapper, prefix='ent.')
 
+    #: MIC's masked pass needs the teacher's pseudo-labels
+    pass_dependencies = ('teacher', )
+
     def passes(self):
-        return [('source', self.pass_source), ('entropy', self.pass_entropy)]
+        names = ('source', 'entropy') + (('teacher', 'masked') if self.mic is not None else ())
+        return [(name, getattr(self, f'pass_{name}')) for name in names]

@@ -42,3 +42,14 @@ def frozen(module: nn.Module):
     finally:
         for p, flag in zip(params, before):
             p.requires_grad_(flag)
+
+
+def weight_discrepancy(first: nn.Module, second: nn.Module) -> torch.Tensor:
+    """DA-VSN's discrepancy between two discriminators of the same design: the mean over
+    their parameter tensors of ``cos(W_first, W_second) + 1`` (flattened tensors), which is
+    0 when every pair points in opposite directions and 2 when they are equal."""
+    terms = [F.cosine_similarity(w1.reshape(1, -1), w2.reshape(1, -1), eps=1e-12)[0] + 1
+             for w1, w2 in zip(first.parameters(), second.parameters())]
+    if not terms:
+        raise ValueError('weight_discrepancy: the discriminators have no parameters')
+    return torch.stack(terms).mean()

@@ -1,0 +1,4 @@
+# Copyright (c) mmuda contributors. All rights reserved.
+from .accel import AccelSegmentor, FrameLogits
+
+__all__ = ['AccelSegmentor', 'FrameLogits']
