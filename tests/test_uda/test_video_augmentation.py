@@ -232,3 +232,18 @@ def test_blur_of_an_impulse():
                            jitter_prob=0.0, gray_prob=0.0)
     (y, ) = _pixels(video_strong_augment([renorm(img, MEAN, STD)], p, MEAN, STD))
     assert torch.allclose(x, y, atol=1e-6)
+
+
+def test_bgr_frames_are_augmented_as_rgb():
+    """A pre-processor without bgr_to_rgb (the DeepLab-v2 configs) feeds BGR: grayscale uses
+    the RGB luma weights on the right channels and the frames come back in BGR order."""
+    gen = torch.Generator().manual_seed(0)
+    params = draw_video_augment(1, gen, blur_prob=0.0, jitter_prob=0.0, gray_prob=1.0)
+    mean, std = torch.tensor([10., 20., 30.]), torch.tensor([50., 60., 70.])
+    rgb = torch.rand(1, 3, 4, 4) * 255
+    norm_rgb = (rgb - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+    out_rgb = video_strong_augment([norm_rgb], params, mean, std)[0]
+    bgr = rgb.flip(1)
+    norm_bgr = (bgr - mean.flip(0).view(1, 3, 1, 1)) / std.flip(0).view(1, 3, 1, 1)
+    out_bgr = video_strong_augment([norm_bgr], params, mean.flip(0), std.flip(0), bgr=True)[0]
+    assert torch.allclose(out_bgr, out_rgb.flip(1), atol=1e-4)

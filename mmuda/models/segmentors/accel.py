@@ -77,7 +77,8 @@ class AccelSegmentor(EncoderDecoder):
             current = head.forward(feats)
             with torch.no_grad():
                 previous = head.forward(feats_prev)
-                warped, valid = warp_by_flow(previous, flow)
+                # float32: the flow's pixel coordinates lose precision in half
+                warped, valid = warp_by_flow(previous.float(), flow)
             fused = self.fusion(torch.cat((current, warped.to(current.dtype)), dim=1))
             out[level] = FrameLogits(current, previous, fused, valid)
         return out

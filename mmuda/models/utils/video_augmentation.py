@@ -122,12 +122,19 @@ def _color_jitter(img: torch.Tensor, params: JitterParams, i: int) -> torch.Tens
 
 
 def video_strong_augment(frames: Sequence[torch.Tensor], params: VideoAugmentParams,
-                         mean: torch.Tensor, std: torch.Tensor) -> List[torch.Tensor]:
+                         mean: torch.Tensor, std: torch.Tensor,
+                         bgr: bool = False) -> List[torch.Tensor]:
     """Strong augmentation of normalised frames (each (B, 3, H_k, W)) with the same draws for
-    all frames of a sample: blur, colour jitter and grayscale in [0, 1] pixel space on the
-    frames concatenated along the height; returns the normalised frames, split back."""
+    all frames of a sample: blur, colour jitter and grayscale in [0, 1] RGB pixel space on the
+    frames concatenated along the height; returns the normalised frames, split back.
+    ``bgr``: the frames (and ``mean``/``std``) are in BGR order (a pre-processor without
+    ``bgr_to_rgb``, as the DeepLab-v2 configs): they are augmented as RGB and returned as
+    BGR."""
     heights = [frame.shape[2] for frame in frames]
-    img = denorm(torch.cat(list(frames), 2), mean, std).clamp(0, 1)
+    img = torch.cat(list(frames), 2)
+    if bgr:
+        img, mean, std = img.flip(1), mean.flip(0), std.flip(0)
+    img = denorm(img, mean, std).clamp(0, 1)
     out = []
     for i in range(img.shape[0]):
         one = img[i:i + 1]
@@ -139,4 +146,6 @@ def video_strong_augment(frames: Sequence[torch.Tensor], params: VideoAugmentPar
             one = _gray(one).expand_as(one)
         out.append(one)
     img = renorm(torch.cat(out).clamp(0, 1), mean, std)
+    if bgr:
+        img = img.flip(1)
     return list(img.split(heights, 2))
