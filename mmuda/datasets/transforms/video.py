@@ -3,7 +3,6 @@
 (:class:`mmuda.datasets.video.VideoSegDataset`)."""
 from typing import Optional
 
-import cv2
 import mmcv
 import numpy as np
 import torch
@@ -12,7 +11,9 @@ from mmengine import fileio
 from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 
+from mmuda.models.utils.flow_warp import resize_flow
 from mmuda.registry import TRANSFORMS
+
 from ..flow_io import read_flow
 
 #: Results keys of the neighbour frames -> which frame they are.
@@ -160,21 +161,15 @@ class CutBottomRows(BaseTransform):
 
 
 def resize_flow_array(flow: np.ndarray, width: int, height: int) -> np.ndarray:
-    """An (H, W, 2) flow resized to ``width`` x ``height`` with its vectors scaled by the
-    size ratios; NaN (no correspondence) by normalised convolution: the valid vectors are
-    averaged bilinearly, a pixel stays valid where at least half of its weight is valid (as
-    :func:`mmuda.models.utils.flow_warp.resize_flow` on tensors)."""
-    old_h, old_w = flow.shape[:2]
-    if (old_h, old_w) == (height, width):
+    """An (H, W, 2) flow resized to ``width`` x ``height``, vectors scaled, NaN where the
+    resized flow has no correspondence (:func:`mmuda.models.utils.flow_warp.resize_flow`, the
+    same resize the models apply)."""
+    if flow.shape[:2] == (height, width):
         return flow
-    valid = np.isfinite(flow).all(axis=-1).astype(np.float32)
-    filled = np.nan_to_num(flow.astype(np.float32)) * valid[..., None]
-    filled = cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
-    valid = cv2.resize(valid, (width, height), interpolation=cv2.INTER_LINEAR)
-    out = filled / np.maximum(valid, 1e-6)[..., None]
-    out *= np.array([width / old_w, height / old_h], np.float32)
-    out[valid < 0.5] = np.nan
-    return out
+    resized, valid = resize_flow(torch.from_numpy(flow.astype(np.float32)).permute(2, 0, 1)[None],
+                                 (height, width))
+    resized = resized.masked_fill(valid == 0, float('nan'))
+    return resized[0].permute(1, 2, 0).numpy()
 
 
 @TRANSFORMS.register_module()

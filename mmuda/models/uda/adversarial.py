@@ -14,7 +14,6 @@ from mmuda.models.utils.cosine_alignment import CosineSimilarityAlignment
 from mmuda.models.utils.seg_losses import segmentor_heads, segmentor_loss, stack_labels
 from mmuda.registry import MODELS
 from .base import UDABase
-from .mic import MaskedImageConsistency
 from .teacher import PSEUDO_LABEL_DEFAULTS, TeacherPseudoLabels
 
 
@@ -61,10 +60,7 @@ class AdversarialUDA(TeacherPseudoLabels, UDABase):
         defaults = dict(PSEUDO_LABEL_DEFAULTS, lambda_adv=dict(decode=1e-3, aux=2e-4), seed=0)
         cfg = self.checked_train_cfg(train_cfg, defaults)
         super().__init__(model, teacher=mic is not None, train_cfg=cfg, **kwargs)
-        self.mic = MaskedImageConsistency(**mic) if mic is not None else None
-        if self.mic is not None:
-            self.setup_pseudo_labels()
-            self.register_pixel_stats()
+        self.setup_mic(mic)
         self.num_classes = self.student.decode_head.num_classes
         heads = segmentor_heads(self.student)
         unknown = set(cfg['lambda_adv']) - set(heads)

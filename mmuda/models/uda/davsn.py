@@ -144,8 +144,9 @@ class DAVSN(UDABase):
         losses, state['tgt_d_input'] = {}, {}
         size = state['tgt_img'].shape[2:]
         with wrapper.optim_context(self), frozen(self.discriminators):
-            logits = self.student.sample_logits(state['tgt_img'], state['tgt_samples'])
             flow = stack_frames(state['tgt_samples'], 'flow')
+            logits = self.student.pair_logits(
+                state['tgt_img'], stack_frames(state['tgt_samples'], 'img_prev'), flow)
             for level, weight in cfg['lambda_itcr'].items():
                 losses[f'loss_itcr_{level}'] = weight * temporal_consistency_loss(
                     logits[level].current, logits[level].previous, flow)

@@ -9,7 +9,6 @@ from mmuda.models.utils.adversarial import entropy_loss
 from mmuda.models.utils.seg_losses import segmentor_heads, segmentor_logits
 from mmuda.registry import MODELS
 from .base import UDABase
-from .mic import MaskedImageConsistency
 from .teacher import PSEUDO_LABEL_DEFAULTS, TeacherPseudoLabels
 
 
@@ -34,10 +33,7 @@ class MinEnt(TeacherPseudoLabels, UDABase):
         cfg = self.checked_train_cfg(train_cfg, dict(
             PSEUDO_LABEL_DEFAULTS, lambda_ent=dict(decode=1e-3, aux=2e-4), seed=0))
         super().__init__(model, teacher=mic is not None, train_cfg=cfg, **kwargs)
-        self.mic = MaskedImageConsistency(**mic) if mic is not None else None
-        if self.mic is not None:
-            self.setup_pseudo_labels()
-            self.register_pixel_stats()
+        self.setup_mic(mic)
         unknown = set(cfg['lambda_ent']) - set(segmentor_heads(self.student))
         if unknown:
             raise KeyError(f'train_cfg.lambda_ent has level(s) {sorted(unknown)} but the '

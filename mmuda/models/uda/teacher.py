@@ -2,11 +2,13 @@
 """Pseudo-labels from an EMA teacher, shared by DACS and by the hosts MIC composes with
 (AdaptSegNet, AdvEnt, MinEnt: MIC brings its own EMA teacher there, as the reference's
 ``MaskingConsistencyModule``)."""
-from typing import List
+from typing import List, Optional
 
 import torch
 from mmengine.optim import OptimWrapper
 from mmseg.models.utils import resize
+
+from .mic import MaskedImageConsistency
 
 #: the train_cfg keys of pseudo-labelling, with the references' defaults
 PSEUDO_LABEL_DEFAULTS = dict(pseudo_threshold=0.968, pseudo_weight_ignore=dict(),
@@ -21,10 +23,19 @@ class TeacherPseudoLabels:
     of a batch's labels is the share of pixels whose max probability reaches it),
     ``pseudo_weight_ignore`` (dict(top, bottom, left, right) margins in pixels with weight 0),
     ``teacher_bn_train`` (True: the teacher predicts in train mode, BN on batch statistics,
-    dropout and drop-path off, as the reference). Call :meth:`setup_pseudo_labels` in
-    ``__init__`` after ``UDABase.__init__``; ``self.mic`` (a
-    :class:`~mmuda.models.uda.mic.MaskedImageConsistency` or None) must be set.
+    dropout and drop-path off, as the reference). In ``__init__``, after
+    ``UDABase.__init__``: :meth:`setup_mic` (hosts whose teacher serves MIC only), or
+    :meth:`setup_pseudo_labels` and ``self.mic`` (a
+    :class:`~mmuda.models.uda.mic.MaskedImageConsistency` or None) (DACS).
     """
+
+    def setup_mic(self, mic: Optional[dict]) -> None:
+        """``self.mic`` from the ``mic`` argument of a host that pseudo-labels only for MIC
+        (AdaptSegNet, AdvEnt, MinEnt; its teacher exists when ``mic`` is set)."""
+        self.mic = MaskedImageConsistency(**mic) if mic is not None else None
+        if self.mic is not None:
+            self.setup_pseudo_labels()
+            self.register_pixel_stats()
 
     def setup_pseudo_labels(self) -> None:
         cfg = self.train_cfg
