@@ -56,3 +56,6 @@ VISUALIZERS = Registry('visualizer', parent=MMENGINE_VISUALIZERS, locations=['mm
 VISBACKENDS = Registry('vis_backend', parent=MMENGINE_VISBACKENDS, locations=['mmuda.engine'])
 LOG_PROCESSORS = Registry(
     'log_processor', parent=MMENGINE_LOG_PROCESSORS, locations=['mmuda.engine'])
+#: T2S-DA's image translation engines (source image -> pseudo-target image), see
+#: mmuda/models/utils/translators.py
+TRANSLATORS = Registry('translator', locations=['mmuda.models'])

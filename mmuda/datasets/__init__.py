@@ -1,8 +1,10 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .base_seg import CheckedSegDataset
+from .bdd100k import BDD100KDataset
 from .cityscapes import CityscapesDataset, GTA5Dataset
 from .class_stats import load_class_stats, write_class_stats
 from .det_datasets import CheckedCocoDataset, KITTIDetDataset, Sim10kDataset
+from .mapillary import MapillaryDataset
 from .synthetic import SyntheticDetDataset, SyntheticSegDataset, SyntheticVideoDataset
 from .synthia import SynthiaDataset
 from .transforms import LoadSegAnnotations
@@ -13,4 +15,5 @@ __all__ = ['CheckedSegDataset', 'CityscapesDataset', 'GTA5Dataset', 'SyntheticSe
            'LoadSegAnnotations', 'UDADataset', 'RareClassSampler', 'load_class_stats',
            'write_class_stats', 'Sim10kDataset', 'KITTIDetDataset', 'CheckedCocoDataset',
            'SyntheticDetDataset', 'SynthiaDataset', 'VideoSegDataset', 'CityscapesSeqDataset',
-           'ViperDataset', 'SynthiaSeqDataset', 'SyntheticVideoDataset']
+           'ViperDataset', 'SynthiaSeqDataset', 'SyntheticVideoDataset', 'BDD100KDataset',
+           'MapillaryDataset']

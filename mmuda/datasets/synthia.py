@@ -20,6 +20,7 @@ from mmseg.datasets import CityscapesDataset as _MMSegCityscapes
 
 from mmuda.registry import DATASETS
 from .base_seg import CheckedSegDataset
+from .label_conversion import convert_all_or_nothing, temp_path
 
 #: SYNTHIA class id -> Cityscapes train id, the table of DAFormer's / MIC's converter
 #: (lhoyer/MIC seg/tools/convert_datasets/synthia.py, "mapping based on README.txt from
@@ -141,43 +142,21 @@ def convert_synthia_label(src: str, dst: str, tmp_tag: str,
     return class_counts(train, num_classes), None
 
 
-def temp_path(dst: str, tmp_tag: str) -> str:
-    return f'{dst}.tmp-{tmp_tag}.png'
-
-
 def convert_synthia_labels(data_root: str, sources, targets, nproc: int = 4) -> str:
     """Convert released SYNTHIA labels to train-id PNGs in ``nproc`` processes and write
     ``<data_root>/class_stats.json``; returns the statistics' path.
 
-    All or nothing: every label is converted to a temporary file first; if any label is bad,
-    the temporary files are removed and ``ValueError`` lists the bad labels, leaving the
-    folder as it was. Otherwise the files are moved into place, then the statistics written.
+    All or nothing (:func:`mmuda.datasets.label_conversion.convert_all_or_nothing`): if any
+    label is bad, ``ValueError`` lists the bad labels and the folder is left as it was;
+    otherwise the files are moved into place, then the statistics written.
     """
     import os.path as osp
-    from multiprocessing import Pool
 
     from .class_stats import write_class_stats
     tag = str(os.getpid())
-    args = [(s, t, tag) for s, t in zip(sources, targets)]
-    try:
-        if nproc > 1:
-            with Pool(nproc) as pool:
-                results = pool.starmap(convert_synthia_label, args)
-        else:
-            results = [convert_synthia_label(*a) for a in args]
-        problems = [p for _, p in results if p is not None]
-        if problems:
-            more = f'\n... and {len(problems) - 5} more' if len(problems) > 5 else ''
-            raise ValueError(
-                f'{len(problems)} of {len(sources)} label(s) are not SYNTHIA labels; nothing '
-                f'was written:\n' + '\n'.join(problems[:5]) + more)
-    except BaseException:
-        for _, t, _ in args:
-            if osp.exists(temp_path(t, tag)):
-                os.remove(temp_path(t, tag))
-        raise
-    for t in targets:
-        os.replace(temp_path(t, tag), t)
+    results = convert_all_or_nothing(
+        convert_synthia_label, [(s, t, tag) for s, t in zip(sources, targets)], targets, tag,
+        'are not SYNTHIA labels', problem=lambda r: r[1], nproc=nproc)
     images = [dict(seg_map=osp.relpath(t, data_root), counts=c)
               for t, (c, _) in zip(targets, results)]
     return write_class_stats(data_root, dict(num_classes=19, images=images))

@@ -87,7 +87,8 @@ class UDADataset(BaseDataset):
 
     Args:
         source (dict | Dataset | list): the labelled source dataset(s).
-        target (dict | Dataset): the unlabelled target dataset.
+        target (dict | Dataset | None): the unlabelled target dataset; None for domain
+            generalisation (items hold the ``source`` stream only).
         rare_class_sampling (dict, optional): enable Rare Class Sampling of the source with
             keys ``class_temp`` (0.01), ``min_pixels`` (3000) and ``min_crop_ratio`` (0.5):
             while the crop holds no more than ``min_pixels * min_crop_ratio`` pixels of the
@@ -97,7 +98,8 @@ class UDADataset(BaseDataset):
             ``class_stats.json`` beside the source data.
     """
 
-    def __init__(self, source: Union[dict, BaseDataset, List], target: Union[dict, BaseDataset],
+    def __init__(self, source: Union[dict, BaseDataset, List],
+                 target: Optional[Union[dict, BaseDataset]],
                  rare_class_sampling: Optional[dict] = None, lazy_init: bool = False):
         sources = list(source) if isinstance(source, (list, tuple)) else [source]
         if not sources:
@@ -105,7 +107,8 @@ class UDADataset(BaseDataset):
         self.sources = [DATASETS.build(s) if isinstance(s, dict) else s for s in sources]
         self.source = self.sources[0]
         self.target = DATASETS.build(target) if isinstance(target, dict) else target
-        tgt_classes = tuple(self.target.metainfo.get('classes', ()))
+        tgt_classes = tuple(self.target.metainfo.get('classes', ())) \
+            if self.target is not None else tuple(self.source.metainfo.get('classes', ()))
         for k, dataset in enumerate(self.sources):
             src_classes = tuple(dataset.metainfo.get('classes', ()))
             if src_classes != tgt_classes:
@@ -142,8 +145,9 @@ class UDADataset(BaseDataset):
         for dataset in self.sources:
             dataset.full_init()
         self._ends = list(np.cumsum([len(d) for d in self.sources]))
-        self.target.full_init()
-        if len(self.target) == 0:
+        if self.target is not None:
+            self.target.full_init()
+        if self.target is not None and len(self.target) == 0:
             raise ValueError('the target dataset is empty')
         if self.rcs_cfg is not None:
             root = self.source.data_root
@@ -191,6 +195,9 @@ class UDADataset(BaseDataset):
         if not self._fully_initialized:
             self.full_init()
         src = self._source_sample(idx)
+        if self.target is None:  # domain generalisation: the source stream only
+            return dict(inputs=dict(source=src['inputs']),
+                        data_samples=dict(source=src['data_samples']))
         tgt = self.target[np.random.randint(len(self.target))]
         return dict(inputs=dict(source=src['inputs'], target=tgt['inputs']),
                     data_samples=dict(source=src['data_samples'],

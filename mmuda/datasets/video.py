@@ -36,6 +36,7 @@ from mmengine.logging import print_log
 from mmuda.registry import DATASETS
 from .base_seg import CheckedSegDataset
 from .flow_io import FLOW_SUFFIX, flow_path
+from .label_conversion import convert_all_or_nothing, temp_path
 from .label_check import check_seg_data_list, format_problems, pipeline_loads_labels
 from .synthia import read_synthia_class_channel
 
@@ -543,10 +544,6 @@ _TABLES = {
 }
 
 
-def temp_path(dst: str, tag: str) -> str:
-    return f'{dst}.tmp-{tag}.png'
-
-
 def convert_video_label(reader: str, src: str, outputs: Sequence[Tuple[str, str]],
                         tag: str) -> Optional[str]:
     """Write the train-id PNGs of one label to ``temp_path(dst, tag)`` for each
@@ -572,26 +569,8 @@ def convert_video_labels(reader: str, sources: Sequence[str],
     place.
     """
     tag = str(os.getpid())
-    args = [(reader, s, o, tag) for s, o in zip(sources, outputs)]
-    try:
-        if nproc > 1:
-            from multiprocessing import Pool
-            with Pool(nproc) as pool:
-                problems = pool.starmap(convert_video_label, args, chunksize=8)
-        else:
-            problems = [convert_video_label(*a) for a in args]
-        problems = [p for p in problems if p is not None]
-        if problems:
-            more = f'\n... and {len(problems) - 5} more' if len(problems) > 5 else ''
-            raise ValueError(f'{len(problems)} of {len(sources)} label(s) cannot be converted; '
-                             f'nothing was written:\n' + '\n'.join(problems[:5]) + more)
-    except BaseException:
-        for _, _, outs, _ in args:
-            for dst, _ in outs:
-                if osp.exists(temp_path(dst, tag)):
-                    os.remove(temp_path(dst, tag))
-        raise
-    for _, _, outs, _ in args:
-        for dst, _ in outs:
-            os.replace(temp_path(dst, tag), dst)
+    convert_all_or_nothing(convert_video_label,
+                           [(reader, s, o, tag) for s, o in zip(sources, outputs)],
+                           [dst for outs in outputs for dst, _ in outs], tag,
+                           'cannot be converted', nproc=nproc)
     return sum(len(o) for o in outputs)

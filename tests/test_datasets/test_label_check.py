@@ -122,3 +122,21 @@ def test_check_coco_file(tmp_path):
     assert 'annotation 4' in messages[2] and 'entirely outside its 20x10 image' in messages[2]
     assert 'annotation 6 refers to the image id 9' in messages[3]
     assert "no category named ['bus']" in check_coco_file(path, ('car', 'bus'))[0].message
+
+
+def test_dataset_listing_of_a_source_only_uda_config():
+    """Domain generalisation configs have no target stream (UDADataset(target=None))."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('check_labels', CHECK_LABELS)
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    register_all_modules()
+    cfg = Config.fromfile(
+        osp.join(ROOT, 'configs/t2sda/t2sda-dg_segformer-mitb0_1k_synthetic-src.py'))
+    for target_labels in (False, True):
+        found, skipped = tool.dataset_cfgs(cfg.train_dataloader.dataset, 'train', target_labels)
+        assert [name for name, _ in found] == ['train.source'] and skipped == []
+    uda = Config.fromfile(
+        osp.join(ROOT, 'configs/t2sda/t2sda_segformer-mitb0_1k_synthetic-src2tgt.py'))
+    found, skipped = tool.dataset_cfgs(uda.train_dataloader.dataset, 'train', False)
+    assert skipped == ['train.target']

@@ -20,6 +20,8 @@ SEG = {
     'mic': 'configs/mic/mic-dacs_segformer-mitb0_1k_synthetic-src2tgt.py',
     # two optimizers (segmentor SGD/AdamW, discriminators Adam), the cosine dictionary
     'cossim_advent': 'configs/cossim/cossim-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
+    # projection heads on student and teacher, the class re-weighting's running confidence
+    't2sda': 'configs/t2sda/t2sda_segformer-mitb0_1k_synthetic-src2tgt.py',
 }
 DET = {
     'da_faster': 'da_faster/da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
@@ -80,8 +82,10 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
     moved = {k.split('.')[0] for k in a
              if a[k].is_floating_point() and not torch.equal(a[k], c[k])}
     assert 'student' in moved
-    if method in ('dacs', 'mic', 'mic_det'):
+    if method in ('dacs', 'mic', 'mic_det', 't2sda'):
         assert 'teacher' in moved
+    if method == 't2sda':
+        assert 'reweighting' in moved
     if method in DET:
         assert {'img_da_head', 'ins_da_head'} <= moved
     if method in ('cossim_advent', 'davsn'):

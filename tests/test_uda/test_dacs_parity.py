@@ -331,3 +331,48 @@ def test_plain_student_checkpoint_initialises_student_and_frozen_copies(tmp_path
     key = 'decode_head.conv_seg.weight'
     assert torch.equal(other.teacher.state_dict()[key], model.teacher.state_dict()[key])
     assert not torch.equal(other.teacher.state_dict()[key], other.student.state_dict()[key])
+
+
+def test_jitter_of_bgr_batches_acts_on_the_rgb_view():
+    """The DeepLab-v2 configs feed BGR (no bgr_to_rgb): the jitter's luma / saturation
+    weights must see the right channels, and the batch comes back in BGR."""
+    mean, std = torch.tensor([10., 20., 30.]), torch.tensor([50., 60., 70.])
+    rgb = torch.rand(2, 3, 8, 8) * 255
+    norm_rgb = (rgb - mean.view(1, 3, 1, 1)) / std.view(1, 3, 1, 1)
+    norm_bgr = norm_rgb.flip(1)
+    kwargs = dict(color_jitter_prob=1.0, blur_prob=1.0, per_image=True)
+    out_rgb = strong_augment(norm_rgb, mean, std, generator=torch.Generator().manual_seed(3),
+                             **kwargs)
+    out_bgr = strong_augment(norm_bgr, mean.flip(0), std.flip(0), bgr=True,
+                             generator=torch.Generator().manual_seed(3), **kwargs)
+    assert not torch.allclose(out_rgb, norm_rgb, atol=1e-3)
+    assert torch.allclose(out_bgr, out_rgb.flip(1), atol=1e-4)
+    # treating the BGR batch as RGB would not commute with the flip (saturation, luma)
+    wrong = strong_augment(norm_bgr, mean.flip(0), std.flip(0),
+                           generator=torch.Generator().manual_seed(3), **kwargs)
+    assert not torch.allclose(wrong, out_rgb.flip(1), atol=1e-3)
+
+
+@pytest.mark.parametrize('bgr_to_rgb', [True, False])
+def test_hosts_pass_the_channel_order_to_the_augmentation(monkeypatch, bgr_to_rgb):
+    import mmuda.models.uda.dacs as dacs_module
+    import mmuda.models.uda.mic as mic_module
+    calls = []
+
+    def spy(img, *args, bgr=None, **kwargs):
+        calls.append(bgr)
+        return img
+
+    monkeypatch.setattr(dacs_module, 'strong_augment', spy)
+    monkeypatch.setattr(mic_module, 'strong_augment', spy)
+    register_all_modules()
+    cfg = _segmentor_cfg()
+    cfg.data_preprocessor.bgr_to_rgb = bgr_to_rgb
+    model = DACS(model=cfg, mic=dict(mask_mode='separatetrgaug'))
+    model.init_weights()
+    model.train()
+    assert model.bgr_inputs is (not bgr_to_rgb)
+    gen = BlockMaskGenerator(0.5, 8)
+    model.mask_source = lambda b, h, w, device: gen(b, h, w, device)
+    before_iteration(model).train_step(_uda_data(), _optim_wrapper(model))
+    assert calls == [not bgr_to_rgb] * 2

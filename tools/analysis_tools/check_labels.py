@@ -65,7 +65,9 @@ def dataset_cfgs(dataset_cfg, name: str, target_labels: bool):
             sub = f'{name}.source' + (f'[{k}]' if len(sources) > 1 else '')
             more, left = dataset_cfgs(source, sub, target_labels)
             found, skipped = found + more, skipped + left
-        if target_labels:
+        if dataset_cfg.get('target') is None:  # domain generalisation: no target stream
+            pass
+        elif target_labels:
             more, left = dataset_cfgs(dataset_cfg['target'], f'{name}.target', target_labels)
             found, skipped = found + more, skipped + left
         else:

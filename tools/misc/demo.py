@@ -53,6 +53,10 @@ TASKS = {
             'mic_advent': 'configs/mic/mic-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
             'mic_minent': 'configs/mic/mic-minent_deeplabv2-r18_1k_synthetic-src2tgt.py',
             'oracle_deeplab': 'configs/oracle/oracle_deeplabv2-r18_1k_synthetic-tgt.py',
+            # T2S-DA on DACS, and in domain generalisation (no target images; compare with
+            # source_only on --extra-eval target_fog_val target_night_val)
+            't2sda': 'configs/t2sda/t2sda_segformer-mitb0_1k_synthetic-src2tgt.py',
+            't2sda_dg': 'configs/t2sda/t2sda-dg_segformer-mitb0_1k_synthetic-src.py',
         },
         metric=('mIoU', 1.0, 'mIoU'),
         # each method against the one it builds on (its base)
@@ -60,7 +64,7 @@ TASKS = {
                       adaptsegnet='source_only_deeplab', minent='source_only_deeplab',
                       advent='source_only_deeplab', cossim='source_only_deeplab',
                       cossim_advent='advent', mic_advent='advent', mic_minent='minent',
-                      oracle_deeplab='advent'),
+                      oracle_deeplab='advent', t2sda='dacs', t2sda_dg='source_only'),
         # make demo: one comparison (the DAFormer family); --methods all runs every method
         default=('source_only', 'dacs', 'mic', 'oracle')),
     'detection': dict(
@@ -108,6 +112,10 @@ def parse_args():
     parser.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                         help='config overrides applied to every method trained and '
                         'evaluated (ablations), as tools/train.py --cfg-options')
+    parser.add_argument('--extra-eval', nargs='+', default=[], metavar='DATASET',
+                        help='also evaluate on these datasets of the config (variables of '
+                        'its data base, e.g. target_fog_val target_night_val: the domain '
+                        'generalisation table), saved as <DATASET>_<metric>')
     parser.add_argument('--skip-done', action='store_true',
                         help='reuse the result of a method and seed whose work dir already '
                         'holds result.json (e.g. to finish an interrupted multi-seed run)')
@@ -153,8 +161,9 @@ def train(config: str, work_dir: str, seed: int, iters, options=()) -> float:
 
 
 def evaluate(config: str, checkpoint: str, work_dir: str, metric=('mIoU', 1.0, 'mIoU'),
-             options=()) -> dict:
-    """The metric of a checkpoint on target val and source val."""
+             options=(), extra=()) -> dict:
+    """The metric of a checkpoint on target val and source val (and on the config's
+    datasets named in ``extra``)."""
     from mmengine.config import Config
     from mmengine.runner import Runner, TestLoop
 
@@ -175,6 +184,11 @@ def evaluate(config: str, checkpoint: str, work_dir: str, metric=('mIoU', 1.0, '
     source = TestLoop(runner, dict(cfg.test_dataloader, dataset=cfg.source_val),
                       cfg.test_evaluator)
     results[f'source_{label}'] = round(float(source.run()[key]) * scale, 2)
+    for name in extra:
+        if name not in cfg:
+            raise SystemExit(f'--extra-eval {name}: {config} defines no dataset {name!r}')
+        loop = TestLoop(runner, dict(cfg.test_dataloader, dataset=cfg[name]), cfg.test_evaluator)
+        results[f'{name}_{label}'] = round(float(loop.run()[key]) * scale, 2)
     return results
 
 
@@ -182,7 +196,9 @@ def summarise(per_seed: dict, label: str = 'mIoU') -> dict:
     summary = {}
     for method, runs in per_seed.items():
         entry = {}
-        for key in (f'target_{label}', f'source_{label}', 'minutes'):
+        keys = [f'target_{label}', f'source_{label}', 'minutes'] + sorted(
+            k for k in runs[0] if k.endswith(f'_val_{label}') and all(k in r for r in runs))
+        for key in keys:
             values = np.array([r[key] for r in runs], dtype=float)
             entry[key] = round(float(values.mean()), 2)
             if len(runs) > 1:
@@ -227,8 +243,10 @@ def print_table(summary: dict, label: str = 'mIoU') -> None:
     print(header)
     print('-' * len(header))
     for method, entry in summary.items():
+        extra = ''.join(f'  {k[:-len(label) - 5]}: {fmt(entry, k)}' for k in entry
+                        if k.endswith(f'_val_{label}'))
         print(f'{method:<{width}}{fmt(entry, "target_" + label):>16}'
-              f'{fmt(entry, "source_" + label):>16}{entry["minutes"]:>10.1f}')
+              f'{fmt(entry, "source_" + label):>16}{entry["minutes"]:>10.1f}{extra}')
 
 
 def run_task(task: str, args, work_root: str) -> dict:
@@ -252,7 +270,8 @@ def run_task(task: str, args, work_root: str) -> dict:
                 with open(result_file) as f:
                     result = json.load(f)
                 if result.get('iters') == iters and result.get('config') == config \
-                        and result.get('cfg_options', []) == args.cfg_options:
+                        and result.get('cfg_options', []) == args.cfg_options \
+                        and all(f'{n}_{label}' in result for n in args.extra_eval):
                     print(f'[demo] {task} {method} (seed {seed}): done before: {result}',
                           flush=True)
                     per_seed.setdefault(method, []).append(result)
@@ -262,7 +281,7 @@ def run_task(task: str, args, work_root: str) -> dict:
             checkpoints = sorted(glob.glob(osp.join(work_dir, 'iter_*.pth')),
                                  key=lambda p: int(p.rsplit('_', 1)[1][:-4]))
             result = evaluate(config, checkpoints[-1], work_dir, spec['metric'],
-                              args.cfg_options)
+                              args.cfg_options, args.extra_eval)
             result.update(minutes=round(minutes, 2), seed=seed, config=config, iters=iters)
             if args.cfg_options:
                 result['cfg_options'] = args.cfg_options

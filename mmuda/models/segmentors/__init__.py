@@ -1,4 +1,5 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 from .accel import AccelSegmentor, FrameLogits
+from .projected import ProjectedEncoderDecoder
 
-__all__ = ['AccelSegmentor', 'FrameLogits']
+__all__ = ['AccelSegmentor', 'FrameLogits', 'ProjectedEncoderDecoder']

@@ -10,9 +10,10 @@ from .davsn import DAVSN
 from .mic import MaskedImageConsistency
 from .mic_det import DetMaskedImageConsistency
 from .minent import MinEnt
+from .t2sda import T2SDA
 from .tps import TPS
 from .visga import ViSGA
 
 __all__ = ['UDABase', 'AdversarialUDA', 'AdaptSegNet', 'AdvEnt', 'MinEnt', 'CosSim', 'DACS',
-           'DAVSN', 'TPS', 'DAFasterRCNN', 'MaskedImageConsistency',
+           'DAVSN', 'T2SDA', 'TPS', 'DAFasterRCNN', 'MaskedImageConsistency',
            'DetMaskedImageConsistency', 'ViSGA']

@@ -140,8 +140,14 @@ class UDABase(BaseModel):
 
     def register_pixel_stats(self) -> None:
         """Non-persistent ``mean``/``std`` buffers (0-255, shape (3,)) of the student's
-        pre-processor, for augmentation in de-normalised space (DACS, MIC)."""
+        pre-processor, for augmentation in de-normalised space (DACS, MIC), and whether its
+        batches are BGR (``bgr_inputs``: no ``bgr_to_rgb``, as the DeepLab-v2 configs), which
+        the colour jitter must know."""
         pre = self.student.data_preprocessor
+        # mmseg's SegDataPreProcessor names it ``channel_conversion``, mmengine's (and so
+        # mmdet's) ``_channel_conversion``
+        self.bgr_inputs = not getattr(pre, 'channel_conversion',
+                                      getattr(pre, '_channel_conversion', True))
         self.register_buffer('mean', pre.mean.detach().clone().view(-1).float(),
                              persistent=False)
         self.register_buffer('std', pre.std.detach().clone().view(-1).float(), persistent=False)

@@ -239,7 +239,7 @@ class DAFasterRCNN(UDABase):
             losses, state['masked_img'] = self.mic.loss(
                 self.student, state['tgt_img'], state['pseudo_keep'],
                 state['pseudo_samples'], self.mask_source, self.mean, self.std,
-                state['generator'])
+                state['generator'], bgr=self.bgr_inputs)
         return self.backward(losses, optim_wrapper, prefix='masked.')
 
     def required_hooks(self):

@@ -105,7 +105,7 @@ class DACS(TeacherPseudoLabels, UDABase):
         img = strong_augment(img, self.mean, self.std,
                              self.train_cfg['color_jitter_strength'],
                              self.train_cfg['color_jitter_prob'], self.train_cfg['blur'],
-                             per_image=True, generator=generator)
+                             per_image=True, generator=generator, bgr=self.bgr_inputs)
         return img, label, weight
 
     # ------------------------------------------------------------------ the passes

@@ -59,9 +59,10 @@ class MaskedImageConsistency:
              target_img: torch.Tensor, pseudo_label: torch.Tensor,
              pseudo_weight: torch.Tensor, mask_source: Optional[Callable],
              mean: torch.Tensor, std: torch.Tensor,
-             generator: Optional[torch.Generator] = None
+             generator: Optional[torch.Generator] = None, bgr: bool = False
              ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
-        """The MIC losses and the masked images they were computed on."""
+        """The MIC losses and the masked images they were computed on (``bgr``: the images
+        are BGR, see :func:`strong_augment`)."""
         if mask_source is None:
             raise RuntimeError('MIC needs a mask each iteration: add dict(type="MaskingHook") '
                                'to custom_hooks')
@@ -77,7 +78,8 @@ class MaskedImageConsistency:
             img, weight = target_img, pseudo_weight
             samples = with_labels(source_samples, pseudo_label)
         if mode.endswith('aug'):
-            img = strong_augment(img.clone(), mean, std, generator=generator, **self.aug)
+            img = strong_augment(img.clone(), mean, std, generator=generator, bgr=bgr,
+                                 **self.aug)
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
         masked = img * mask.to(img.dtype)
         losses, _ = segmentor_loss(student, masked, samples, weight)

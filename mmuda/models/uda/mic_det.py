@@ -78,14 +78,15 @@ class DetMaskedImageConsistency:
 
     def loss(self, student, target_img: torch.Tensor, keep: List[int], samples: List,
              mask_source: Optional[Callable], mean: torch.Tensor, std: torch.Tensor,
-             generator: Optional[torch.Generator] = None
+             generator: Optional[torch.Generator] = None, bgr: bool = False
              ) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
-        """The MIC losses on the pseudo-labelled images ``keep`` and the masked images."""
+        """The MIC losses on the pseudo-labelled images ``keep`` and the masked images
+        (``bgr``: the images are BGR, see :func:`strong_augment`)."""
         if mask_source is None:
             raise RuntimeError('MIC needs a mask each iteration: add dict(type="MaskingHook") '
                                'to custom_hooks')
         img = strong_augment(target_img[keep].clone(), mean, std, generator=generator,
-                             **self.aug)
+                             bgr=bgr, **self.aug)
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
         masked = img * mask.to(img.dtype)
         feats = student.extract_feat(masked)

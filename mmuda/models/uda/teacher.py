@@ -64,10 +64,15 @@ class TeacherPseudoLabels:
     def pseudo_label(self, target_img: torch.Tensor, target_samples: List):
         """Teacher argmax and the scalar confidence weight (broadcast to (B, H, W)); zero in
         the crop margins and on batch padding."""
-        head = self.teacher.decode_head
-        logits = head.forward(self.teacher.extract_feat(target_img))
-        logits = resize(logits, size=target_img.shape[2:], mode='bilinear',
-                        align_corners=head.align_corners)
+        logits = self.teacher.decode_head.forward(self.teacher.extract_feat(target_img))
+        return self.pseudo_label_from_logits(logits, target_img.shape[2:], target_samples)
+
+    @torch.no_grad()
+    def pseudo_label_from_logits(self, logits: torch.Tensor, size, target_samples: List):
+        """:meth:`pseudo_label` from the teacher's decode-head ``logits``, up-sampled to
+        ``size`` (the input's)."""
+        logits = resize(logits, size=size, mode='bilinear',
+                        align_corners=self.teacher.decode_head.align_corners)
         prob, label = torch.softmax(logits.detach(), dim=1).max(dim=1)
         share = (prob >= self.train_cfg['pseudo_threshold']).float().mean()
         weight = share * torch.ones_like(prob)
@@ -101,7 +106,7 @@ class TeacherPseudoLabels:
             losses, state['masked_img'] = self.mic.loss(
                 self.student, state['src_img'], state['src_samples'], state['tgt_img'],
                 state['pseudo_label'], state['pseudo_weight'], self.mask_source, self.mean,
-                self.std, state['generator'])
+                self.std, state['generator'], bgr=self.bgr_inputs)
         return self.backward(losses, wrapper, prefix='masked.')
 
     def required_hooks(self):

@@ -125,7 +125,7 @@ class TPS(UDABase):
             params = draw_video_augment(img.shape[0], generator, **cfg['augment'])
             img, img_prev = video_strong_augment(
                 [img, img_prev], params, self.mean, self.std,
-                bgr=not self.student.data_preprocessor.channel_conversion)
+                bgr=self.bgr_inputs)
             low, high = cfg['scale_range']
             # the reference: randint(100 low, 100 high) / 100, sides rounded to multiples of 8
             ratio = int(torch.randint(int(round(100 * low)), int(round(100 * high)), (1, ),

@@ -153,7 +153,8 @@ def strong_augment(img: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
                    color_jitter_strength: float = 0.2, color_jitter_prob: float = 0.8,
                    blur: bool = True, blur_prob: float = 0.5,
                    sigma_range=(0.15, 1.15), per_image: bool = False,
-                   generator: Optional[torch.Generator] = None) -> torch.Tensor:
+                   generator: Optional[torch.Generator] = None,
+                   bgr: bool = False) -> torch.Tensor:
     """DACS' strong augmentation of a normalised batch.
 
     As the reference, one draw per batch decides whether colour jitter (probability
@@ -166,10 +167,18 @@ def strong_augment(img: torch.Tensor, mean: torch.Tensor, std: torch.Tensor,
       drawn per image;
     - ``per_image=False`` (MIC's masked batch: one call on the batch): one order and one sigma
       for the whole batch.
+
+    ``bgr``: ``img`` (and ``mean``/``std``) are in BGR order (a pre-processor without
+    ``bgr_to_rgb``, as the DeepLab-v2 configs); the jitter's luma and saturation weights are
+    applied to the RGB view and the result is returned in BGR.
     """
     if torch.rand((), generator=generator) < color_jitter_prob:
         params = draw_jitter(img.shape[0], color_jitter_strength, per_image, generator)
+        if bgr:
+            img, mean, std = img.flip(1), mean.flip(0), std.flip(0)
         img = renorm(apply_jitter(denorm(img, mean, std), params), mean, std)
+        if bgr:
+            img = img.flip(1)
     if blur and torch.rand((), generator=generator) < blur_prob:
         low, high = sigma_range
         sigmas = torch.rand(img.shape[0] if per_image else 1, generator=generator) * (
