@@ -176,7 +176,9 @@ class T2SDA(DACS):
                 if self.rw_signal == 'pseudo_target':
                     with torch.no_grad():
                         prob = torch.softmax(logits.detach().float(), dim=1)
-                        label = self.pixel_labels(state['src_label'], logits.shape[2:])
+                        # the head's logits and the projections share one resolution
+                        label = src_label if logits.shape[2:] == size else \
+                            self.pixel_labels(state['src_label'], logits.shape[2:])
                         valid = (label >= 0) & (label < self.num_classes)
                         true_prob = prob.gather(1, label.clamp(0, self.num_classes - 1)[:, None])
                         self.reweighting.update(true_prob[:, 0][valid], label[valid])
