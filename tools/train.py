@@ -103,13 +103,17 @@ def enable_amp(optim_wrapper) -> None:
                     if name != 'constructor'}
     for name, wrapper in wrappers.items():
         kind = wrapper.get('type', 'OptimWrapper')
-        if kind == 'AmpOptimWrapper':
+        if kind == 'SAMOptimWrapper':  # SDAT, MIC classification
+            wrapper.type = 'AmpSAMOptimWrapper'
+            wrapper.loss_scale = 'dynamic'
+            continue
+        if kind in ('AmpOptimWrapper', 'AmpSAMOptimWrapper'):
             print_log(f'AMP training is already enabled for {name} in your config.',
                       logger='current', level=logging.WARNING)
             continue
         if kind != 'OptimWrapper':
-            raise SystemExit(f'--amp turns {name}.type OptimWrapper into AmpOptimWrapper, but '
-                             f'it is {kind!r}')
+            raise SystemExit(f'--amp turns {name}.type OptimWrapper into AmpOptimWrapper (and '
+                             f'SAMOptimWrapper into AmpSAMOptimWrapper), but it is {kind!r}')
         wrapper.type = 'AmpOptimWrapper'
         wrapper.loss_scale = 'dynamic'
 

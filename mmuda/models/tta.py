@@ -2,6 +2,8 @@
 """Test-time augmentation around a UDA model (``tools/test.py --tta``)."""
 from typing import List
 
+import torch
+from mmengine.model import BaseTTAModel
 from mmseg.models import SegTTAModel
 
 from mmuda.registry import MODELS
@@ -31,3 +33,19 @@ class UDASegTTAModel(SegTTAModel):
             return super().merge_preds(data_samples_list)
         finally:
             self._modules['module'] = uda
+
+
+@MODELS.register_module()
+class ClsTTAModel(BaseTTAModel):
+    """Test-time augmentation of an image classifier (or a UDA model around one): the class
+    scores (soft-max) of the views are averaged, the label is their argmax."""
+
+    def merge_preds(self, data_samples_list: List[List]) -> List:
+        merged = []
+        for views in data_samples_list:
+            score = torch.stack([view.pred_score for view in views]).mean(dim=0)
+            sample = views[0].new()
+            sample.pred_score = score
+            sample.pred_label = score.argmax()
+            merged.append(sample)
+        return merged

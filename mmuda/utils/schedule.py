@@ -9,13 +9,18 @@ def short_schedule_options(param_scheduler: Sequence[dict], max_iters: int, iter
     written for ``max_iters`` iterations) into ``iters`` iterations with a ``warmup``-iteration
     warm-up, keeping its form.
 
-    The first scheduler is the warm-up, the others decay until the end. Two forms exist:
+    The first scheduler is the warm-up, the others decay until the end (a single scheduler
+    without ``begin`` / ``end``, e.g. ``InverseDecayLR``, does not depend on the run's length
+    and is kept). Two forms exist:
 
     - DAFormer's (adamw_poly_40k.py): every scheduler starts at 0 and the warm-up factor is
       multiplied on top of the decay; the ends are one past the warm-up and the run
       (an mmengine scheduler reaches its final value at step ``end - 1``);
     - a decay that starts when the warm-up ends (``begin > 0``).
     """
+    if len(param_scheduler) == 1 and 'end' not in param_scheduler[0] and \
+            'begin' not in param_scheduler[0]:
+        return []  # one open-ended schedule (the classification inverse decay): nothing to fit
     if not 0 < warmup < iters:
         raise ValueError(f'need 0 < warmup < iters, got warmup={warmup}, iters={iters}')
     decays = list(param_scheduler[1:])

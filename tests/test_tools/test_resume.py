@@ -11,6 +11,7 @@ import torch
 import mmuda  # noqa: F401  (allow-lists the classes of mmengine checkpoints)
 
 from ..helpers import ROOT, run_tool, train_cmd
+from ..test_cls.test_cls_training import cls_train_cmd
 from ..test_det.test_det_training import det_train_cmd
 from ..test_uda.test_uda_training import _uda_options
 from ..test_uda.test_video_training import video_train_cmd
@@ -31,12 +32,17 @@ DET = {
 }
 #: video methods (frame pairs, flows; DA-VSN: four discriminators, TPS: pseudo-labels)
 VIDEO = ('davsn', 'tps')
+#: classification (SAM's two passes, the CDAN discriminator, MIC's teacher and its draw of
+#: the augmentation)
+CLS = {'mic_cls': 'configs/mic/mic-sdat_cls-r18_1k_synthetic-src2tgt.py'}
 ITERS = 6
 
 
 def _cmd(method, work_dir, data_root, extra):
     if method in VIDEO:
         return video_train_cmd(method, work_dir, data_root, ITERS, extra)
+    if method in CLS:
+        return cls_train_cmd(CLS[method], work_dir, data_root, ITERS, extra)
     if method in SEG:
         config = osp.join(ROOT, SEG[method])
         return train_cmd(work_dir, data_root, ITERS, config=config, synthetic_train=False,
@@ -54,9 +60,10 @@ def _weights(path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('method', list(SEG) + list(DET) + list(VIDEO))
+@pytest.mark.parametrize('method', list(SEG) + list(DET) + list(VIDEO) + list(CLS))
 def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
-    kind = 'seg' if method in SEG else 'video' if method in VIDEO else 'det'
+    kind = 'seg' if method in SEG else 'video' if method in VIDEO else \
+        'cls' if method in CLS else 'det'
     data_root = str(tmp_path_factory.getbasetemp() / f'resume_{kind}')
     det = ['randomness.seed=3', 'randomness.deterministic=True']
     full = str(tmp_path / 'full')
@@ -82,7 +89,7 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
     moved = {k.split('.')[0] for k in a
              if a[k].is_floating_point() and not torch.equal(a[k], c[k])}
     assert 'student' in moved
-    if method in ('dacs', 'mic', 'mic_det', 't2sda'):
+    if method in ('dacs', 'mic', 'mic_det', 't2sda', 'mic_cls'):
         assert 'teacher' in moved
     if method == 't2sda':
         assert 'reweighting' in moved
@@ -92,3 +99,5 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
         assert 'discriminators' in moved
     if method == 'cossim_advent':
         assert 'cossim' in moved
+    if method == 'mic_cls':
+        assert 'discriminator' in moved

@@ -179,6 +179,8 @@ def test_every_config_defines_tta(path):
     assert flips == [0.0, 1.0]
     if 'decode_head' in cfg.model.get('model', cfg.model):  # segmentation
         assert cfg.tta_model.type == 'UDASegTTAModel' and len(tta[0]) == 6
+    elif 'bottleneck_dim' in cfg.model.get('model', cfg.model):  # classification
+        assert cfg.tta_model.type == 'ClsTTAModel' and len(tta[0]) == 1
     else:  # DetTTAModel un-flips the boxes with the views' flip metainfo
         assert cfg.tta_model.type == 'mmdet.DetTTAModel' and len(tta[0]) == 1
         assert {'flip', 'flip_direction'} <= set(tta[-1][0].meta_keys)

@@ -231,6 +231,12 @@ def test_amp_option_turns_every_optimizer_into_amp():
     single = Config(dict(optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='SGD'))))
     tool.enable_amp(single.optim_wrapper)
     assert single.optim_wrapper.type == 'AmpOptimWrapper'
+    # SDAT / MIC classification: SAM keeps its ascent under AMP
+    sam = Config.fromfile(osp.join(ROOT, 'configs/mic/mic-sdat_vit-b16_15k_visda2017.py'))
+    tool.enable_amp(sam.optim_wrapper)
+    assert sam.optim_wrapper.classifier.type == 'AmpSAMOptimWrapper'
+    assert sam.optim_wrapper.classifier.rho == 0.02
+    assert sam.optim_wrapper.discriminator.type == 'AmpOptimWrapper'
     odd = Config(dict(optim_wrapper=dict(segmentor=dict(type='ApexOptimWrapper',
                                                         optimizer=dict(type='SGD')))))
     with pytest.raises(SystemExit, match='optim_wrapper.segmentor.type'):

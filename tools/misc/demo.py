@@ -92,9 +92,25 @@ TASKS = {
         # make demo: TPS against source only at 500 iterations (its time budget);
         # --methods or --iters run the configs' own schedules
         default=('source_only', 'tps'), default_iters=500),
+    'classification': dict(
+        methods={
+            'source_only': 'configs/source_only/source-only_cls-r18_1k_synthetic-src2tgt.py',
+            'cdan': 'configs/sdat/cdan_cls-r18_1k_synthetic-src2tgt.py',
+            'cdan_mcc': 'configs/sdat/cdan-mcc_cls-r18_1k_synthetic-src2tgt.py',
+            'sdat': 'configs/sdat/sdat_cls-r18_1k_synthetic-src2tgt.py',
+            'mic': 'configs/mic/mic-sdat_cls-r18_1k_synthetic-src2tgt.py',
+            'oracle': 'configs/oracle/oracle_cls-r18_1k_synthetic-tgt.py',
+        },
+        # mean class accuracy (%), the headline of VisDA-2017
+        metric=('mean_class_accuracy', 1.0, 'mAcc'),
+        baseline=dict(cdan='source_only', cdan_mcc='cdan', sdat='cdan_mcc', mic='sdat',
+                      oracle='mic'),
+        # make demo: MIC (on SDAT) against source only at 400 iterations (its time budget);
+        # --methods or --iters run the configs' own schedules, --methods all every step
+        default=('source_only', 'mic'), default_iters=400),
 }
 #: work-dir prefix of each task's runs
-PREFIX = dict(segmentation='', detection='det_', video='video_')
+PREFIX = dict(segmentation='', detection='det_', video='video_', classification='cls_')
 ALL_METHODS = sorted({m for task in TASKS.values() for m in task['methods']})
 
 

@@ -8,3 +8,7 @@ __all__ = ['SyntheticSegDataset', 'SyntheticDetDataset', 'SyntheticVideoDataset'
            'PALETTE', 'DET_CLASSES',
            'DEFAULT_STYLE', 'generate_scene', 'merge_style', 'generate_domain',
            'DEFAULT_MOTION', 'ensure_video_domain', 'generate_clip']
+from .classification import (CLS_CLASSES, SyntheticClsDataset, generate_cls_domain,  # noqa: E402
+                             prepare_cls_domain)
+
+__all__ += ['CLS_CLASSES', 'SyntheticClsDataset', 'generate_cls_domain', 'prepare_cls_domain']

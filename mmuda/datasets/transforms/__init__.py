@@ -1,6 +1,7 @@
 # Copyright (c) mmuda contributors. All rights reserved.
+from .cls_transforms import PackClsInputs, RandomResizedCrop
 from .loading import LoadSegAnnotations
 from .video import (CutBottomRows, LoadVideoFrames, PackVideoSegInputs,  # noqa: F401
                     VideoRandomFlip, VideoResize)
 
-__all__ = ['LoadSegAnnotations']
+__all__ = ['LoadSegAnnotations', 'PackClsInputs', 'RandomResizedCrop']

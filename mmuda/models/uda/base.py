@@ -256,14 +256,16 @@ class UDABase(BaseModel):
         """The modules each optimizer trains, by the names of the config's ``optim_wrapper``
         (:class:`mmuda.engine.UDAOptimWrapperConstructor`). One optimizer by default;
         methods with discriminators add theirs."""
-        return {'segmentor': self.trainable_modules()}
+        return {self.main_group: self.trainable_modules()}
 
-    @staticmethod
-    def main_optim_wrapper(optim_wrapper: OptimWrapper) -> OptimWrapper:
+    #: the ``optim_wrapper`` entry of the task model when there are several optimizers
+    main_group: str = 'segmentor'
+
+    def main_optim_wrapper(self, optim_wrapper: OptimWrapper) -> OptimWrapper:
         """The optimizer wrapper of the task model: the wrapper itself, or the ``segmentor``
         entry of an ``OptimWrapperDict`` (whose own ``optim_context`` and ``backward`` are
         not usable)."""
-        return optim_wrapper['segmentor'] if isinstance(optim_wrapper, OptimWrapperDict) \
+        return optim_wrapper[self.main_group] if isinstance(optim_wrapper, OptimWrapperDict) \
             else optim_wrapper
 
     def backward(self, losses: Dict[str, torch.Tensor], optim_wrapper: OptimWrapper,

@@ -15,6 +15,16 @@ PSEUDO_LABEL_DEFAULTS = dict(pseudo_threshold=0.968, pseudo_weight_ignore=dict()
                              teacher_bn_train=True)
 
 
+def teacher_train_mode(teacher: torch.nn.Module) -> None:
+    """The mode in which the references' teachers predict pseudo-labels: train mode (batch
+    statistics in BN) but dropout and drop-path off."""
+    teacher.train()
+    for m in teacher.modules():
+        if isinstance(m, torch.nn.modules.dropout._DropoutNd) or \
+                type(m).__name__ == 'DropPath':
+            m.eval()
+
+
 class TeacherPseudoLabels:
     """Mixin (before :class:`UDABase`) of a method whose EMA teacher pseudo-labels the target
     and, with ``self.mic`` set, whose student learns MIC from those labels.
@@ -51,13 +61,7 @@ class TeacherPseudoLabels:
     def train(self, mode: bool = True):
         super().train(mode)
         if mode and self.teacher is not None and self.train_cfg['teacher_bn_train']:
-            # the reference predicts pseudo-labels with the teacher in train mode (batch
-            # statistics in BN) but with dropout and drop-path off
-            self.teacher.train()
-            for m in self.teacher.modules():
-                if isinstance(m, torch.nn.modules.dropout._DropoutNd) or \
-                        type(m).__name__ == 'DropPath':
-                    m.eval()
+            teacher_train_mode(self.teacher)
         return self
 
     @torch.no_grad()

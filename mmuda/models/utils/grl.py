@@ -1,5 +1,7 @@
 # Copyright (c) mmuda contributors. All rights reserved.
 """Gradient reversal (Ganin & Lempitsky, 2015) and gradient scaling layers."""
+import math
+
 import torch
 import torch.nn as nn
 
@@ -48,3 +50,12 @@ class GradientReversal(GradientScale):
         if weight <= 0:
             raise ValueError(f'GradientReversal weight must be > 0, got {weight}')
         super().__init__(-weight)
+
+
+def warm_start_coefficient(iteration: int, alpha: float = 1.0, lo: float = 0.0,
+                           hi: float = 1.0, max_iters: int = 1000) -> float:
+    """The gradient-reversal weight of CDAN / DANN's warm start (thuml's
+    ``WarmStartGradientReverseLayer``): ``2 (hi - lo) / (1 + exp(-alpha i / max_iters))
+    - (hi - lo) + lo``, rising from ``lo`` at iteration 0 towards ``hi``."""
+    span = hi - lo
+    return float(2.0 * span / (1.0 + math.exp(-alpha * iteration / max_iters)) - span + lo)

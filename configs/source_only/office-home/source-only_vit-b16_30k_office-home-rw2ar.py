@@ -1,0 +1,5 @@
+# Office-Home Real_World -> Art: source-only_vit-b16_30k_office-home-ar2cl.py on these domains.
+_base_ = ['../source-only_vit-b16_30k_office-home-ar2cl.py']
+train_dataloader = dict(dataset=dict(ann_file='image_list/Real_World.txt'))
+val_dataloader = dict(dataset=dict(ann_file='image_list/Art.txt'))
+test_dataloader = val_dataloader
