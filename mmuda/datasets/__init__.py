@@ -1,7 +1,9 @@
 # Copyright (c) mmuda contributors. All rights reserved.
+from .acdc import ACDCDataset
 from .base_seg import CheckedSegDataset
 from .bdd100k import BDD100KDataset
 from .cityscapes import CityscapesDataset, GTA5Dataset
+from .dark_zurich import DarkZurichDataset
 from .class_stats import load_class_stats, write_class_stats
 from .image_list import ImageListDataset, Office31Dataset, OfficeHomeDataset, VisDA2017Dataset
 from .det_datasets import CheckedCocoDataset, KITTIDetDataset, Sim10kDataset
@@ -20,3 +22,4 @@ __all__ = ['CheckedSegDataset', 'CityscapesDataset', 'GTA5Dataset', 'SyntheticSe
            'ViperDataset', 'SynthiaSeqDataset', 'SyntheticVideoDataset', 'BDD100KDataset',
            'MapillaryDataset', 'ImageListDataset', 'VisDA2017Dataset', 'OfficeHomeDataset',
            'Office31Dataset', 'SyntheticClsDataset']
+__all__ += ['ACDCDataset', 'DarkZurichDataset']

@@ -18,6 +18,10 @@ from ..helpers import ROOT, run_tool
 TINY_VIT = ['model.model.backbone.embed_dims=32', 'model.model.backbone.num_layers=1',
             'model.model.backbone.num_heads=2', 'model.model.backbone.init_cfg=None',
             'model.model.in_channels=32', 'model.discriminator.hidden_dim=16']
+#: the configs' ResNet-101 shrunk to a quarter-width ResNet-18 (same pooling, bottleneck, head)
+TINY_RESNET = ['model.model.backbone.depth=18', 'model.model.backbone.base_channels=16',
+               'model.model.backbone.stem_channels=16', 'model.model.backbone.init_cfg=None',
+               'model.model.in_channels=128', 'model.discriminator.hidden_dim=16']
 
 
 def _fake_tree(root, class_roots, classes, suffix):
@@ -35,7 +39,7 @@ def _convert(benchmark, root):
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
-def _train(config, work_dir, options):
+def _train(config, work_dir, options, shrink=TINY_VIT):
     loaders = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         loaders += [f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
@@ -44,7 +48,7 @@ def _train(config, work_dir, options):
                      '--work-dir', work_dir, '--cfg-options', 'train_cfg.max_iters=2',
                      'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2',
                      'default_hooks.logger.interval=1',
-                     *TINY_VIT, *loaders, *options])
+                     *shrink, *loaders, *options])
 
 
 @pytest.mark.slow
@@ -58,6 +62,22 @@ def test_visda2017_mic_sdat_config_runs(tmp_path):
                                                                  'test_dataloader')]
     proc = _train('configs/mic/mic-sdat_vit-b16_15k_visda2017.py', str(tmp_path / 'wd'),
                   opts + ['custom_hooks.1.block_size=112'])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    assert 'ascent.loss_masked' in out and 'mean_class_accuracy' in out
+
+
+@pytest.mark.slow
+def test_visda2017_resnet101_mic_sdat_config_runs(tmp_path):
+    root = str(tmp_path / 'visda2017')
+    _fake_tree(root, ['train'], VISDA2017_CLASSES, '.png')
+    _fake_tree(root, ['validation'], VISDA2017_CLASSES, '.jpg')
+    _convert('visda2017', root)
+    opts = [f'train_dataloader.dataset.{d}.data_root={root}' for d in ('source', 'target')]
+    opts += [f'{loader}.dataset.data_root={root}' for loader in ('val_dataloader',
+                                                                 'test_dataloader')]
+    proc = _train('configs/mic/mic-sdat_r101_30k_visda2017.py', str(tmp_path / 'wd'),
+                  opts + ['custom_hooks.1.block_size=112'], shrink=TINY_RESNET)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
     assert 'ascent.loss_masked' in out and 'mean_class_accuracy' in out

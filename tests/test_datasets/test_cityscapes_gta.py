@@ -104,11 +104,14 @@ def test_cityscapes_converter_and_dataset(tmp_path):
 
 
 @pytest.mark.slow
-def test_gta2cityscapes_config_trains_one_step(tmp_path):
-    """The MIC(DAFormer) benchmark config as released (MiT-B5, DAFormerHead, RCS, FD, MIC;
-    it inherits the DAFormer config), with 64 x 64 crops and no pretrained weights, runs one
-    step on fake GTA5 and Cityscapes folders."""
-    config = 'configs/mic/mic-daformer_mitb5_1x2-40k_gta2cityscapes-512x512.py'
+@pytest.mark.parametrize('config', [
+    'configs/mic/mic-daformer_mitb5_1x2-40k_gta2cityscapes-512x512.py',
+    'configs/mic/mic-hrda_daformer-mitb5_1x2-40k_gtaHR2cityscapesHR-1024x1024.py'])
+def test_gta2cityscapes_config_trains_one_step(tmp_path, config):
+    """The MIC(DAFormer) and MIC(HRDA) benchmark configs as released (MiT-B5, DAFormerHead,
+    RCS, FD, MIC; HRDA's context and detail crops), with 64 x 64 crops (HRDA: 32 x 32 detail
+    crops) and no pretrained weights, run one step on fake GTA5 and Cityscapes folders."""
+    hrda = 'hrda' in config
     gta, cityscapes = str(tmp_path / 'gta'), str(tmp_path / 'cityscapes')
     make_fake_gta(gta)
     make_fake_cityscapes(cityscapes)
@@ -131,8 +134,11 @@ def test_gta2cityscapes_config_trains_one_step(tmp_path):
     student = cfg.model.model
     student.backbone.init_cfg = None  # no download in tests
     student.data_preprocessor.size = (64, 64)
+    if hrda:
+        student.hr_crop_size = (32, 32)
     model = MODELS.build(cfg.model)
-    assert type(model.student.decode_head).__name__ == 'DAFormerHead'
+    head = model.student.decode_head
+    assert type(head.head if hrda else head).__name__ == 'DAFormerHead'
     assert model.imnet is not None  # ImageNet feature distance on thing classes
     model.train()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
@@ -145,3 +151,5 @@ def test_gta2cityscapes_config_trains_one_step(tmp_path):
     assert torch.isfinite(log_vars['loss'])
     assert 'src.loss_imnet_feat_dist' in log_vars
     assert 'masked.loss' in log_vars
+    if hrda:  # the detail loss, in each pass
+        assert {'src.decode.hr.loss_ce', 'mix.decode.hr.loss_ce'} <= set(log_vars)

@@ -23,7 +23,12 @@ SEG = {
     'cossim_advent': 'configs/cossim/cossim-advent_deeplabv2-r18_1k_synthetic-src2tgt.py',
     # projection heads on student and teacher, the class re-weighting's running confidence
     't2sda': 'configs/t2sda/t2sda_segformer-mitb0_1k_synthetic-src2tgt.py',
+    # HRDA's random detail crop (drawn from the step's generator), MIC on its loss
+    'mic_hrda': 'configs/mic/mic-hrda_segformer-mitb0_1k_synthetic-hr-src2tgt.py',
 }
+#: the HRDA geometry on the tiny 64 x 128 images
+HRDA_OPTIONS = ['model.model.hr_crop_size=(32,32)', 'model.model.test_cfg.crop_size=(64,64)',
+                'model.model.test_cfg.stride=(32,32)']
 DET = {
     'da_faster': 'da_faster/da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
     'visga': 'visga/visga_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
@@ -46,8 +51,9 @@ def _cmd(method, work_dir, data_root, extra):
     if method in SEG:
         config = osp.join(ROOT, SEG[method])
         return train_cmd(work_dir, data_root, ITERS, config=config, synthetic_train=False,
-                         extra=_uda_options(data_root, ITERS)[:None if method == 'mic' else -1]
-                         + extra)
+                         extra=_uda_options(data_root, ITERS)[
+                             :None if method in ('mic', 'mic_hrda') else -1]
+                         + (HRDA_OPTIONS if method == 'mic_hrda' else []) + extra)
     cmd = det_train_cmd(DET[method], work_dir, data_root, ITERS) + extra
     if method == 'mic_det':
         cmd.append('model.mic.pseudo_threshold=0.0')
@@ -89,7 +95,7 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
     moved = {k.split('.')[0] for k in a
              if a[k].is_floating_point() and not torch.equal(a[k], c[k])}
     assert 'student' in moved
-    if method in ('dacs', 'mic', 'mic_det', 't2sda', 'mic_cls'):
+    if method in ('dacs', 'mic', 'mic_det', 't2sda', 'mic_cls', 'mic_hrda'):
         assert 'teacher' in moved
     if method == 't2sda':
         assert 'reweighting' in moved
@@ -101,3 +107,6 @@ def test_resume_is_bit_identical(method, tmp_path, tmp_path_factory):
         assert 'cossim' in moved
     if method == 'mic_cls':
         assert 'discriminator' in moved
+    if method == 'mic_hrda':  # the attention head trains
+        assert any('scale_attention' in k and not torch.equal(a[k], c[k]) for k in a
+                   if a[k].is_floating_point())

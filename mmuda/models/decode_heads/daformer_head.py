@@ -64,23 +64,31 @@ class DAFormerHead(BaseDecodeHead):
         fusion_dilations (tuple): ASPP dilations. DAFormer: (1, 6, 12, 18).
         fusion_sep (bool): depthwise-separable ASPP convs. DAFormer: True.
         fusion_pool (bool): add an image-pooling branch. DAFormer: False.
+        fusion (str): 'aspp' (the context-aware fusion above) or 'conv' (one 1x1
+            conv-norm-act, the fusion of HRDA's scale-attention head).
         **kwargs: mmseg ``BaseDecodeHead`` arguments (in_channels as a list, in_index,
             channels, num_classes, norm_cfg, dropout_ratio, loss_decode, ...).
     """
 
     def __init__(self, embed_dims: Union[int, Sequence[int]] = 256,
                  fusion_dilations: Sequence[int] = (1, 6, 12, 18), fusion_sep: bool = True,
-                 fusion_pool: bool = False, **kwargs):
+                 fusion_pool: bool = False, fusion: str = 'aspp', **kwargs):
         super().__init__(input_transform='multiple_select', **kwargs)
+        if fusion not in ('aspp', 'conv'):
+            raise ValueError(f"DAFormerHead: fusion must be 'aspp' or 'conv', got {fusion!r}")
         if self.align_corners:
             raise ValueError('DAFormerHead expects align_corners=False')
         if isinstance(embed_dims, int):
             embed_dims = [embed_dims] * len(self.in_channels)
         self.embed_layers = nn.ModuleList(
             MLPEmbed(c, e) for c, e in zip(self.in_channels, embed_dims))
-        self.fuse_layer = ASPPFusion(sum(embed_dims), self.channels, fusion_dilations,
-                                     fusion_sep, fusion_pool, self.norm_cfg,
-                                     self.act_cfg, self.align_corners)
+        if fusion == 'aspp':
+            self.fuse_layer = ASPPFusion(sum(embed_dims), self.channels, fusion_dilations,
+                                         fusion_sep, fusion_pool, self.norm_cfg,
+                                         self.act_cfg, self.align_corners)
+        else:
+            self.fuse_layer = ConvModule(sum(embed_dims), self.channels, 1,
+                                         norm_cfg=self.norm_cfg, act_cfg=self.act_cfg)
 
     def forward(self, inputs):
         feats = self._transform_inputs(inputs)

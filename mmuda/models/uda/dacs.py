@@ -112,7 +112,8 @@ class DACS(TeacherPseudoLabels, UDABase):
     def pass_source(self, state: dict, optim_wrapper: OptimWrapper) -> dict:
         """Source cross-entropy (+ ImageNet feature distance), one backward."""
         with optim_wrapper.optim_context(self):
-            losses, feats = segmentor_loss(self.student, state['src_img'], state['src_samples'])
+            losses, feats = segmentor_loss(self.student, state['src_img'], state['src_samples'],
+                                           generator=state['generator'])
             if self.imnet is not None:
                 losses['loss_imnet_feat_dist'] = self.feature_distance(
                     state['src_img'], state['src_label'], feats)
@@ -126,7 +127,8 @@ class DACS(TeacherPseudoLabels, UDABase):
         state.update(mixed_img=img, mixed_label=label)
         with optim_wrapper.optim_context(self):
             losses, _ = segmentor_loss(self.student, img,
-                                       with_labels(state['src_samples'], label), weight)
+                                       with_labels(state['src_samples'], label), weight,
+                                       generator=state['generator'])
         return self.backward(losses, optim_wrapper, prefix='mix.')
 
     #: the mix and masked passes need the teacher's pseudo-labels

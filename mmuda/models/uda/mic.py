@@ -82,6 +82,6 @@ class MaskedImageConsistency:
                                  **self.aug)
         mask = mask_source(img.shape[0], img.shape[2], img.shape[3], img.device)
         masked = img * mask.to(img.dtype)
-        losses, _ = segmentor_loss(student, masked, samples, weight)
+        losses, _ = segmentor_loss(student, masked, samples, weight, generator=generator)
         losses = scale_losses(losses, self.mask_lambda, prefix='decode.')
         return losses, masked

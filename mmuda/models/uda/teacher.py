@@ -8,6 +8,7 @@ import torch
 from mmengine.optim import OptimWrapper
 from mmseg.models.utils import resize
 
+from mmuda.models.utils.seg_losses import decode_logits
 from .mic import MaskedImageConsistency
 
 #: the train_cfg keys of pseudo-labelling, with the references' defaults
@@ -68,7 +69,7 @@ class TeacherPseudoLabels:
     def pseudo_label(self, target_img: torch.Tensor, target_samples: List):
         """Teacher argmax and the scalar confidence weight (broadcast to (B, H, W)); zero in
         the crop margins and on batch padding."""
-        logits = self.teacher.decode_head.forward(self.teacher.extract_feat(target_img))
+        logits = decode_logits(self.teacher, target_img)
         return self.pseudo_label_from_logits(logits, target_img.shape[2:], target_samples)
 
     @torch.no_grad()

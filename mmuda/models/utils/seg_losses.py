@@ -5,6 +5,11 @@ mmseg 1.x decode heads compute their loss from data samples with no per-pixel we
 self-training needs one (the pseudo-label confidence). These helpers run the head's own
 forward and its own configured loss modules, passing ``weight``, for the decode head and any
 auxiliary heads, and return the backbone features too (for feature distance).
+
+A segmentor that trains or predicts differently from a plain ``EncoderDecoder`` (HRDA's
+multi-resolution one) provides ``weighted_loss(inputs, data_samples, weight, generator,
+logits)`` and ``dense_logits(inputs)``; :func:`segmentor_loss` and :func:`decode_logits` use
+them, so every UDA method built on these helpers trains it unchanged.
 """
 from typing import Dict, List, Optional, Tuple
 
@@ -60,13 +65,28 @@ def segmentor_logits(segmentor, inputs: torch.Tensor,
             for name, head in segmentor_heads(segmentor).items()}
 
 
+def decode_logits(segmentor, inputs: torch.Tensor) -> torch.Tensor:
+    """The decode head's logits of ``inputs`` (not up-sampled), as a teacher predicts
+    pseudo-labels: ``segmentor.dense_logits`` where defined (HRDA: context + sliding detail
+    windows, fused), else the decode head on ``extract_feat``."""
+    if hasattr(segmentor, 'dense_logits'):
+        return segmentor.dense_logits(inputs)
+    return segmentor.decode_head.forward(segmentor.extract_feat(inputs))
+
+
 def segmentor_loss(segmentor, inputs: torch.Tensor, data_samples: List[SegDataSample],
                    weight: Optional[torch.Tensor] = None,
-                   logits: Optional[Dict[str, torch.Tensor]] = None
+                   logits: Optional[Dict[str, torch.Tensor]] = None,
+                   generator: Optional[torch.Generator] = None
                    ) -> Tuple[Dict[str, torch.Tensor], List[torch.Tensor]]:
     """The losses of ``segmentor.loss`` (decode + auxiliary heads) with a pixel weight, and
     the backbone features ``segmentor.extract_feat`` computed on the way. A dict passed as
-    ``logits`` receives each head's raw logits (by the names of :func:`segmentor_heads`)."""
+    ``logits`` receives each head's raw logits (by the names of :func:`segmentor_heads`).
+    ``generator`` drives any random choice of the segmentor's own (HRDA's detail crop)."""
+    if hasattr(segmentor, 'weighted_loss'):
+        losses, feats = segmentor.weighted_loss(inputs, data_samples, weight,
+                                                generator=generator, logits=logits)
+        return add_prefix(losses, 'decode'), feats
     feats = segmentor.extract_feat(inputs)
     losses = {}
     for name, head in segmentor_heads(segmentor).items():
