@@ -23,9 +23,8 @@ model = dict(
     _delete_=True,
     type='DACS',
     model=student,
-    # the reference's crop margins at full resolution; it masks them before the 1024 crop
-    # (its "pseudo-label cropping v2"), mmuda on the crop: see configs/hrda/README.md
-    train_cfg=dict(_base_.daformer_train_cfg,
-                   pseudo_weight_ignore=dict(top=30, bottom=240, left=30, right=30)))
+    # the pseudo-label crop margins are marked on the whole target image before its crop
+    # (the data config's MarkPseudoMargins, the reference's "pseudo-label cropping v2")
+    train_cfg=_base_.daformer_train_cfg)
 optim_wrapper = dict(constructor='UDAOptimWrapperConstructor',
                      paramwise_cfg=dict(custom_keys=_base_.mit_stage_norms))

@@ -129,6 +129,8 @@ def test_gta2cityscapes_config_trains_one_step(tmp_path, config):
                 t['scale'] = (128, 64)
             if t['type'] == 'mmseg.RandomCrop':
                 t['crop_size'] = (64, 64)
+            if t['type'] == 'MarkPseudoMargins':  # HRDA's margins, on the small fake images
+                t.update(top=2, bottom=8, left=2, right=2)
     dataset = DATASETS.build(data)
     assert dataset.rcs is not None
     student = cfg.model.model
@@ -153,3 +155,5 @@ def test_gta2cityscapes_config_trains_one_step(tmp_path, config):
     assert 'masked.loss' in log_vars
     if hrda:  # the detail loss, in each pass
         assert {'src.decode.hr.loss_ce', 'mix.decode.hr.loss_ce'} <= set(log_vars)
+        assert 'pseudo_valid' in batch['data_samples']['target'][0]
+        assert batch['data_samples']['target'][0].pseudo_valid.data.shape == (1, 64, 64)

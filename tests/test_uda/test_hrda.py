@@ -198,3 +198,42 @@ def test_module_names_match_the_reference():
     assert 'scale_attention.conv_seg.weight' in keys
     assert head.scale_attention.conv_seg.out_channels == 19  # class-wise attention
     assert not any(k.startswith('conv_seg') for k in keys)
+
+
+def test_pseudo_margins_are_marked_before_the_crop_and_zero_the_weight():
+    """HRDA's pseudo-label cropping v2: the margins of the whole image travel with the crop
+    and the flip into the data sample; the teacher's weight is zero there."""
+    import numpy as np
+    from mmcv.transforms import Compose
+
+    from mmuda.datasets.transforms import MarkPseudoMargins
+    from mmuda.models.uda.dacs import DACS
+    pipeline = Compose([
+        dict(type='MarkPseudoMargins', top=2, bottom=6, left=3, right=1),
+        dict(type='mmseg.Resize', scale=(80, 40), keep_ratio=True),  # 20 x 40 -> 40 x 80
+        dict(type='mmseg.RandomCrop', crop_size=(40, 40)),
+        dict(type='PackUDASegInputs')])
+    results = pipeline(dict(img=np.zeros((20, 40, 3), np.uint8), img_path='x.png',
+                            seg_fields=[]))
+    sample = results['data_samples']
+    valid = sample.pseudo_valid.data[0]
+    assert valid.shape == (40, 40)
+    # the map of the whole resized image (margins doubled: top 4, bottom 12, left 6, right 2)
+    # cut at the crop's horizontal offset, whichever it was
+    whole = torch.zeros(40, 80, dtype=valid.dtype)
+    whole[4:28, 6:78] = 1
+    assert any(torch.equal(valid, whole[:, x:x + 40]) for x in range(41))
+    with pytest.raises(ValueError, match='leave nothing'):
+        MarkPseudoMargins(top=10, bottom=10)(dict(img=np.zeros((20, 40, 3), np.uint8)))
+    with pytest.raises(ValueError, match='integers >= 0'):
+        MarkPseudoMargins(top=-1)
+    # the teacher's weight: the scalar confidence share, zero where the map is 0
+    logits = torch.zeros(1, NUM_CLASSES, 40, 40)
+    logits[:, 0] = 10.0  # confident everywhere
+    model = DACS.__new__(DACS)
+    torch.nn.Module.__init__(model)
+    model.train_cfg = dict(pseudo_threshold=0.968)
+    model.margins = dict(top=0, bottom=0, left=0, right=0)
+    model.teacher = small_hrda()
+    label, weight = model.pseudo_label_from_logits(logits, (40, 40), [sample])
+    assert torch.equal(weight[0], valid.float())

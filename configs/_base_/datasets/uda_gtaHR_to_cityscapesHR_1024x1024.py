@@ -15,12 +15,17 @@ source_train_pipeline = [
     dict(type='mmseg.RandomFlip', prob=0.5),
     dict(type='mmseg.PackSegInputs'),
 ]
+# HRDA's "pseudo-label cropping v2": the margins where the teacher's pseudo-labels get no
+# weight (rectification border, ego-car hood: top 30, bottom 240, left and right 30 px of the
+# 2048 x 1024 image) are marked before the crop and travel with it, so only crops at the image
+# border lose them (methods without pseudo-labels ignore the map)
 target_train_pipeline = [
     dict(type='mmseg.LoadImageFromFile'),
+    dict(type='MarkPseudoMargins', top=30, bottom=240, left=30, right=30),
     dict(type='mmseg.Resize', scale=(2048, 1024), keep_ratio=True),
     dict(type='mmseg.RandomCrop', crop_size=crop_size),
     dict(type='mmseg.RandomFlip', prob=0.5),
-    dict(type='mmseg.PackSegInputs'),
+    dict(type='PackUDASegInputs'),
 ]
 test_pipeline = [
     dict(type='mmseg.LoadImageFromFile'),

@@ -68,7 +68,8 @@ class TeacherPseudoLabels:
     @torch.no_grad()
     def pseudo_label(self, target_img: torch.Tensor, target_samples: List):
         """Teacher argmax and the scalar confidence weight (broadcast to (B, H, W)); zero in
-        the crop margins and on batch padding."""
+        the crop margins (``pseudo_weight_ignore``, and those marked before the crop by
+        ``MarkPseudoMargins``) and on batch padding."""
         logits = decode_logits(self.teacher, target_img)
         return self.pseudo_label_from_logits(logits, target_img.shape[2:], target_samples)
 
@@ -85,6 +86,12 @@ class TeacherPseudoLabels:
             h, w = sample.metainfo.get('img_shape', weight.shape[1:])[:2]
             weight[i, h:, :] = 0
             weight[i, :, w:] = 0
+            # the margins marked on the whole image before its crop (MarkPseudoMargins)
+            valid = sample.get('pseudo_valid')
+            if valid is not None:
+                v = valid.data[0].to(weight)
+                vh, vw = min(v.shape[0], weight.shape[1]), min(v.shape[1], weight.shape[2])
+                weight[i, :vh, :vw] *= v[:vh, :vw]
         m = self.margins
         if m['top']:
             weight[:, :m['top'], :] = 0
