@@ -27,8 +27,7 @@ SEG = {
     'mic_hrda': 'configs/mic/mic-hrda_segformer-mitb0_1k_synthetic-hr-src2tgt.py',
 }
 #: the HRDA geometry on the tiny 64 x 128 images
-HRDA_OPTIONS = ['model.model.hr_crop_size=(32,32)', 'model.model.test_cfg.crop_size=(64,64)',
-                'model.model.test_cfg.stride=(32,32)']
+HRDA_OPTIONS = ['model.model.hr_crop_size=(32,64)', 'data_preprocessor.size=(64,128)']
 DET = {
     'da_faster': 'da_faster/da-faster_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
     'visga': 'visga/visga_faster-rcnn-r18-c4_300_synthetic-clear2fog.py',
