@@ -6,5 +6,7 @@ _base_ = ['./t2sda_segformer-mitb0_1k_synthetic-src2tgt.py']
 
 model = dict(
     translator=dict(type='RandomStyle'),
-    train_cfg=dict(domain_generalization=True))
+    # the pull loss weight its table was measured with (the UDA default became 1.0 after
+    # the 3-seed comparison of configs/t2sda/README.md; 1.0 is not measured here)
+    train_cfg=dict(domain_generalization=True, loss_weight=0.1))
 train_dataloader = dict(dataset=dict(target=None))

@@ -12,7 +12,7 @@ t2sda_model = dict(
         projection_head=dict(in_channels=256, channels=256, out_channels=256, feature='head')),
     translator=dict(type='FourierAmplitudeSwap'),
     train_cfg=dict(
-        loss_weight=0.1,
+        loss_weight=1.0,
         temperature=0.5,
         num_queries=256,
         num_negatives=50,
