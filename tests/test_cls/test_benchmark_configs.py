@@ -52,7 +52,10 @@ def _train(config, work_dir, options, shrink=TINY_VIT):
 
 
 @pytest.mark.slow
-def test_visda2017_mic_sdat_config_runs(tmp_path):
+@pytest.mark.parametrize('config,shrink', [
+    ('configs/mic/mic-sdat_vit-b16_15k_visda2017.py', TINY_VIT),
+    ('configs/mic/mic-sdat_r101_30k_visda2017.py', TINY_RESNET)], ids=['vit-b16', 'r101'])
+def test_visda2017_mic_sdat_config_runs(tmp_path, config, shrink):
     root = str(tmp_path / 'visda2017')
     _fake_tree(root, ['train'], VISDA2017_CLASSES, '.png')
     _fake_tree(root, ['validation'], VISDA2017_CLASSES, '.jpg')
@@ -60,24 +63,8 @@ def test_visda2017_mic_sdat_config_runs(tmp_path):
     opts = [f'train_dataloader.dataset.{d}.data_root={root}' for d in ('source', 'target')]
     opts += [f'{loader}.dataset.data_root={root}' for loader in ('val_dataloader',
                                                                  'test_dataloader')]
-    proc = _train('configs/mic/mic-sdat_vit-b16_15k_visda2017.py', str(tmp_path / 'wd'),
-                  opts + ['custom_hooks.1.block_size=112'])
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    out = proc.stdout + proc.stderr
-    assert 'ascent.loss_masked' in out and 'mean_class_accuracy' in out
-
-
-@pytest.mark.slow
-def test_visda2017_resnet101_mic_sdat_config_runs(tmp_path):
-    root = str(tmp_path / 'visda2017')
-    _fake_tree(root, ['train'], VISDA2017_CLASSES, '.png')
-    _fake_tree(root, ['validation'], VISDA2017_CLASSES, '.jpg')
-    _convert('visda2017', root)
-    opts = [f'train_dataloader.dataset.{d}.data_root={root}' for d in ('source', 'target')]
-    opts += [f'{loader}.dataset.data_root={root}' for loader in ('val_dataloader',
-                                                                 'test_dataloader')]
-    proc = _train('configs/mic/mic-sdat_r101_30k_visda2017.py', str(tmp_path / 'wd'),
-                  opts + ['custom_hooks.1.block_size=112'], shrink=TINY_RESNET)
+    proc = _train(config, str(tmp_path / 'wd'), opts + ['custom_hooks.1.block_size=112'],
+                  shrink=shrink)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = proc.stdout + proc.stderr
     assert 'ascent.loss_masked' in out and 'mean_class_accuracy' in out

@@ -9,12 +9,12 @@
 # min_pixels 3000, min_crop_ratio 0.5 * 2 ** 2 = 2 for the 4x larger crops); its statistics
 # are data/cityscapes/class_stats.json of the train split (tools/dataset_converters/
 # cityscapes.py or compute_class_stats.py). The papers report the ACDC test split, scored by
-# the ACDC server: see acdc_test_server_dataloader / acdc_test_server_evaluator below and
+# the ACDC server: see acdc_test_server_dataloader / acdc_test_server_evaluator (the 512 file) and
 # docs/dataset_prepare.md. Prepare the data with tools/dataset_converters/{cityscapes,acdc}.py.
+# The ACDC 512 x 512 setting with every scale doubled: the datasets, loaders, evaluators
+# and test-server variables are that file's.
+_base_ = ['./uda_cityscapes_to_acdc_512x512.py']
 crop_size = (1024, 1024)
-cityscapes_root = 'data/cityscapes'
-acdc_root = 'data/acdc'
-acdc_conditions = ('fog', 'night', 'rain', 'snow')
 acdc_scale = (1920, 1080)  # full resolution
 source_train_pipeline = [
     dict(type='mmseg.LoadImageFromFile'),
@@ -57,45 +57,13 @@ tta_pipeline = [
              [dict(type='LoadSegAnnotations')],
              [dict(type='mmseg.PackSegInputs')]]),
 ]
-source_train = dict(type='CityscapesDataset', data_root=cityscapes_root,
-                    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-                    pipeline=source_train_pipeline)
-target_train = dict(type='ACDCDataset', data_root=acdc_root, split='train',
-                    conditions=acdc_conditions, with_labels=False,
-                    pipeline=target_train_pipeline)
-target_val = dict(type='ACDCDataset', data_root=acdc_root, split='val',
-                  conditions=acdc_conditions, pipeline=test_pipeline)
+source_train = dict(pipeline=source_train_pipeline)
+target_train = dict(pipeline=target_train_pipeline)
+target_val = dict(pipeline=test_pipeline)
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='UDADataset',
-        source=source_train,
-        target=target_train,
-        rare_class_sampling=dict(class_temp=0.01, min_pixels=3000, min_crop_ratio=2.0)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=target_val)
-# as the reference, `tools/test.py` evaluates the val split; for the test server, a config
-# inheriting from the method config sets
-#   test_dataloader = dict(_base_.acdc_test_server_dataloader, _delete_=True)
-#   test_evaluator = dict(_base_.acdc_test_server_evaluator, _delete_=True)
-# (docs/dataset_prepare.md, "ACDC and Dark Zurich")
+    dataset=dict(source=source_train, target=target_train,
+                 rare_class_sampling=dict(min_crop_ratio=2.0)))
+val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='mmseg.IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
-acdc_test = dict(type='ACDCDataset', data_root=acdc_root, split='test',
-                 conditions=acdc_conditions, pipeline=test_server_pipeline)
-acdc_test_server_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=acdc_test)
-acdc_test_server_evaluator = dict(type='ServerSubmissionMetric', benchmark='acdc',
-                                  output_dir='work_dirs/test_server/acdc')
+acdc_test = dict(pipeline=test_server_pipeline)
+acdc_test_server_dataloader = dict(dataset=acdc_test)

@@ -11,11 +11,12 @@
 # are data/cityscapes/class_stats.json of the train split (tools/dataset_converters/
 # cityscapes.py or compute_class_stats.py). The papers report the Dark Zurich test split (151
 # images), scored by its CodaLab server: see darkzurich_test_server_dataloader /
-# darkzurich_test_server_evaluator below and docs/dataset_prepare.md. Prepare the data with
-# tools/dataset_converters/{cityscapes,dark_zurich}.py.
+# darkzurich_test_server_evaluator (the 512 file) and docs/dataset_prepare.md. Prepare the
+# data with tools/dataset_converters/{cityscapes,dark_zurich}.py.
+# The Dark Zurich 512 x 512 setting with every scale doubled: the datasets, loaders, evaluators
+# and test-server variables are that file's.
+_base_ = ['./uda_cityscapes_to_darkzurich_512x512.py']
 crop_size = (1024, 1024)
-cityscapes_root = 'data/cityscapes'
-dark_zurich_root = 'data/dark_zurich'
 dark_zurich_scale = (1920, 1080)  # full resolution
 source_train_pipeline = [
     dict(type='mmseg.LoadImageFromFile'),
@@ -58,45 +59,13 @@ tta_pipeline = [
              [dict(type='LoadSegAnnotations')],
              [dict(type='mmseg.PackSegInputs')]]),
 ]
-source_train = dict(type='CityscapesDataset', data_root=cityscapes_root,
-                    data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
-                    pipeline=source_train_pipeline)
-# the night images of the train split only, as the reference
-target_train = dict(type='DarkZurichDataset', data_root=dark_zurich_root, split='train',
-                    conditions=('night', ), pipeline=target_train_pipeline)
-target_val = dict(type='DarkZurichDataset', data_root=dark_zurich_root, split='val',
-                  conditions=('night', ), pipeline=test_pipeline)
+source_train = dict(pipeline=source_train_pipeline)
+target_train = dict(pipeline=target_train_pipeline)
+target_val = dict(pipeline=test_pipeline)
 train_dataloader = dict(
-    batch_size=2,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    dataset=dict(
-        type='UDADataset',
-        source=source_train,
-        target=target_train,
-        rare_class_sampling=dict(class_temp=0.01, min_pixels=3000, min_crop_ratio=2.0)))
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=target_val)
-# as the reference, `tools/test.py` evaluates the val split; for the test server, a config
-# inheriting from the method config sets
-#   test_dataloader = dict(_base_.darkzurich_test_server_dataloader, _delete_=True)
-#   test_evaluator = dict(_base_.darkzurich_test_server_evaluator, _delete_=True)
-# (docs/dataset_prepare.md, "ACDC and Dark Zurich")
+    dataset=dict(source=source_train, target=target_train,
+                 rare_class_sampling=dict(min_crop_ratio=2.0)))
+val_dataloader = dict(dataset=target_val)
 test_dataloader = val_dataloader
-val_evaluator = dict(type='mmseg.IoUMetric', iou_metrics=['mIoU'])
-test_evaluator = val_evaluator
-dark_zurich_test = dict(type='DarkZurichDataset', data_root=dark_zurich_root, split='test',
-                        conditions=('night', ), pipeline=test_server_pipeline)
-darkzurich_test_server_dataloader = dict(
-    batch_size=1,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dark_zurich_test)
-darkzurich_test_server_evaluator = dict(type='ServerSubmissionMetric', benchmark='dark_zurich',
-                                        output_dir='work_dirs/test_server/dark_zurich')
+dark_zurich_test = dict(pipeline=test_server_pipeline)
+darkzurich_test_server_dataloader = dict(dataset=dark_zurich_test)
